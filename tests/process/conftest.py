@@ -1,0 +1,69 @@
+"""Real ``ferndesk-verifier serve`` processes on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_TOKEN
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, database_url: str, *extra: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FERNDESK_VERIFIER_")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "verifier", "serve", "--port", str(self.port),
+             "--database-url", database_url, "--admin-token", ADMIN_TOKEN, *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stdout.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.base + "/healthz", timeout=0.5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("server did not answer /healthz in 20 s")
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.stdout.read() if self.process.stdout else ""  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def start(*extra: str, database_url: str | None = None) -> Server:
+        server = Server(database_url or f"sqlite:///{tmp_path / 'verifier.db'}", *extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,70 @@
+"""The real server: persistence across restarts, races on the binding rule, graceful stop."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import jwt
+import pytest
+
+from tests.conftest import ADMIN
+
+
+def _help_center(base: str) -> tuple[str, str, str]:
+    made = httpx.post(base + "/api/help-centers", headers=ADMIN,
+                      json={"name": "Acme", "domain": "help.example.com"}).json()
+    secret = httpx.post(f"{base}/api/help-centers/{made['id']}/jwt-secret",
+                        headers=ADMIN).json()["secret"]
+    return made["id"], made["widget_id"], secret
+
+
+def _token(secret: str, sub: str, email: str = "ada@acme.com") -> str:
+    return jwt.encode({"sub": sub, "email": email, "exp": int(time.time()) + 3600}, secret,
+                      algorithm="HS256")
+
+
+def _identify(base: str, widget_id: str, token: str) -> httpx.Response:
+    return httpx.post(f"{base}/widget/{widget_id}/identify", json={"jwt": token},
+                      headers={"Origin": "https://app.example.com"}, timeout=30)
+
+
+def test_state_survives_a_restart_and_old_tokens_stay_valid(start_server) -> None:
+    server = start_server()
+    hc_id, widget_id, secret = _help_center(server.base)
+    token = _token(secret, "u-1")
+    session = _identify(server.base, widget_id, token).json()["session"]["id"]
+    server.stop()
+
+    again = start_server()
+    assert _identify(again.base, widget_id, token).status_code == 200
+    assert httpx.get(f"{again.base}/api/help-centers/{hc_id}/jwt-secret",
+                     headers=ADMIN).status_code == 200
+    users = httpx.get(f"{again.base}/api/help-centers/{hc_id}/users", headers=ADMIN).json()
+    assert [u["sub"] for u in users] == ["u-1"]
+    sessions = httpx.get(f"{again.base}/api/help-centers/{hc_id}/sessions", headers=ADMIN).json()
+    assert session in [s["id"] for s in sessions]
+    assert _identify(again.base, widget_id, _token(secret, "u-2")).status_code == 409
+
+
+@pytest.mark.parametrize("workers", ["1", "4"])
+def test_parallel_identifies_bind_one_email_to_exactly_one_subject(start_server,
+                                                                   workers: str) -> None:
+    server = start_server("--workers", workers)
+    _, widget_id, secret = _help_center(server.base)
+    tokens = [_token(secret, f"racer-{n}", "shared@acme.com") for n in range(24)]
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(lambda t: _identify(server.base, widget_id, t).status_code,
+                                 tokens))
+    assert statuses.count(200) == 1, statuses
+    assert statuses.count(409) == 23, statuses
+
+
+def test_sigterm_stops_the_server_cleanly(start_server) -> None:
+    server = start_server()
+    output = server.stop()
+    # uvicorn finishes its shutdown, then re-raises SIGTERM so the exit status says why.
+    assert server.process.returncode in (0, -15), output
+    assert "Application shutdown complete" in output
+    assert "Traceback" not in output

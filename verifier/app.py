@@ -1,0 +1,119 @@
+"""``create_app(settings) -> Starlette``: the whole HTTP surface in one route table.
+
+Nothing here decides a rule; it wires settings, the database and the handlers together, and
+makes sure every failure leaves as the contract's JSON error shape (never an HTML page, never a
+traceback, never a 500 for bad input).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from verifier import keys
+from verifier.binding import Binder
+from verifier.db import create_engine, migrate
+from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
+from verifier.routes import admin, identify
+from verifier.settings import Settings, env_default
+from verifier.store import Store
+
+log = logging.getLogger("ferndesk_verifier")
+
+HC = "/api/help-centers/{id}"
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/widget/{widget_id}/identify", identify.identify, methods=["POST"]),
+        Route("/widget/{widget_id}/identify", identify.identify_preflight, methods=["OPTIONS"]),
+        Route("/api/help-centers", admin.create_help_center, methods=["POST"]),
+        Route("/api/help-centers", admin.list_help_centers, methods=["GET"]),
+        Route(HC, admin.get_help_center, methods=["GET"]),
+        Route(HC, admin.delete_help_center, methods=["DELETE"]),
+        Route(HC + "/jwt-secret", admin.generate_secret, methods=["POST"]),
+        Route(HC + "/jwt-secret", admin.secret_info, methods=["GET"]),
+        Route(HC + "/jwt-secret", admin.delete_secret, methods=["DELETE"]),
+        Route(HC + "/users", admin.list_users, methods=["GET"]),
+        Route(HC + "/users/{sub:path}", admin.delete_user, methods=["DELETE"]),
+        Route(HC + "/sessions", admin.list_sessions, methods=["GET"]),
+        Route(HC + "/identify-attempts", admin.list_attempts, methods=["GET"]),
+        Route(HC + "/messages", admin.list_messages, methods=["GET"]),
+    ]
+
+
+def create_app(settings: Settings) -> Starlette:
+    engine = create_engine(settings.database_url)
+    driver_unavailable: tuple[type[BaseException], ...] = (sa.exc.OperationalError,)
+    dbapi = engine.dialect.dbapi
+    if dbapi is not None:
+        driver_unavailable += (dbapi.OperationalError,)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        migrate(engine)
+        try:
+            yield
+        finally:
+            app.state.binder.close()
+            engine.dispose()
+
+    async def verifier_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VerifierError)
+        return JSONResponse(exc.body(), status_code=exc.http_status)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        error: VerifierError
+        if exc.status_code == 404:
+            error = NotFound(f"no route {request.method} {request.url.path[:200]}")
+        else:
+            error = InvalidRequest(f"{request.method} is not allowed on this route"
+                                   if exc.status_code == 405 else str(exc.detail)[:200],
+                                   status=exc.status_code)
+        return JSONResponse(error.body(), status_code=error.http_status,
+                            headers=getattr(exc, "headers", None))
+
+    async def database_down(_request: Request, exc: Exception) -> Response:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        error = Unavailable(f"the database did not answer ({type(exc).__name__}); retry later")
+        return JSONResponse(error.body(), status_code=503, headers={"Retry-After": "1"})
+
+    async def unexpected(_request: Request, exc: Exception) -> Response:
+        log.error("unexpected %s in a handler", type(exc).__name__, exc_info=exc)
+        error = InternalError("an unexpected error in the verifier; it is in the server log")
+        return JSONResponse(error.body(), status_code=500)
+
+    handlers = {VerifierError: verifier_error, HTTPException: http_error, Exception: unexpected}
+    handlers.update(dict.fromkeys(driver_unavailable, database_down))
+    app = Starlette(routes=routes(), lifespan=lifespan,
+                    exception_handlers=handlers)  # type: ignore[arg-type]
+    app.state.settings = settings
+    app.state.admin_token = settings.admin_token or keys.generate_admin_token()
+    app.state.engine = engine
+    app.state.store = Store(engine)
+    app.state.binder = Binder(engine, settings.attempts_kept, settings.sessions_kept)
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """The factory uvicorn's workers call: settings come through ``FERNDESK_VERIFIER_*``."""
+    from verifier.cli import settings_from_environment
+
+    return create_app(settings_from_environment())
+
+
+__all__ = ["app_from_environment", "create_app", "env_default"]

@@ -1,0 +1,139 @@
+"""The database: engine, self-migration at start, and pre-compiled statements for hot paths.
+
+SQLite is the embedded default (WAL, ``synchronous=NORMAL``: a commit survives the process
+being killed; only a power cut can lose the last instants), PostgreSQL the shared one. Both
+get the same schema from the same Alembic migrations, run at start under a lock so that several
+workers or servers starting together migrate exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine, make_url
+
+log = logging.getLogger("ferndesk_verifier")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+
+
+def _migrations_dir() -> Path:
+    """The source tree's ``migrations/``, or the installed copy (``verifier.migrations``)."""
+    if (MIGRATIONS_DIR / "env.py").exists():
+        return MIGRATIONS_DIR
+    import verifier.migrations as installed  # type: ignore[import-not-found]
+
+    return Path(installed.__file__).resolve().parent
+
+
+class DatabaseUrlError(ValueError):
+    """The URL cannot be used; the message says why, for the CLI to print."""
+
+
+def create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            raise DatabaseUrlError(
+                "an in-memory SQLite database cannot be shared by the server's connections; "
+                "use a file, e.g. sqlite:///ferndesk-verifier.db (the pytest plugin uses a "
+                "temporary file)"
+            )
+        engine = sa.create_engine(
+            parsed,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=8,
+            max_overflow=8,
+        )
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[sa.Connection | None]:
+    """Serialise migrations across processes: a file lock beside a SQLite database, an advisory
+    lock on PostgreSQL. The second process to arrive waits, then finds nothing left to do."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        lock_path = Path(str(url.database) + ".migrate-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield None
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    with engine.connect() as conn:
+        if url.get_backend_name() == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_lock(7305431)"))
+            conn.commit()
+        try:
+            yield None
+        finally:
+            if url.get_backend_name() == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_unlock(7305431)"))
+                conn.commit()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision, exactly once however many start together."""
+    config = Config()
+    config.set_main_option("script_location", str(_migrations_dir()))
+    with _migration_lock(engine), engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+class Prepared:
+    """A statement compiled once for the engine's dialect and run on a raw DB-API cursor.
+
+    Identify runs a handful of statements per call; SQLAlchemy's per-execute machinery costs
+    more than the statements themselves on SQLite, so the hot path compiles its SQL once here
+    and hands the driver plain parameters, in whatever paramstyle the driver wants.
+    """
+
+    __slots__ = ("names", "positional", "sql")
+
+    def __init__(self, statement: sa.ClauseElement, engine: Engine) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
+        self.sql: str = compiled.string
+        self.positional: bool = bool(engine.dialect.positional)
+        self.names: Sequence[str] = tuple(compiled.positiontup or ())
+
+    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if self.positional:
+            return tuple(values[name] for name in self.names)
+        return values
+
+    def run(self, cursor: Any, values: Mapping[str, Any]) -> Any:
+        cursor.execute(self.sql, self.params(values))
+        return cursor
+
+
+def sqlite_path(url: str) -> str | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    return os.path.abspath(parsed.database or "")

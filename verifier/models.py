@@ -1,0 +1,114 @@
+"""The tables, as SQLAlchemy Core metadata. The Alembic migrations in ``migrations/`` create
+exactly this schema; ``tests/unit/test_schema.py`` checks that the two never drift apart.
+
+The invariants of the contract live here, not in Python: one user per ``(help center, sub)``,
+one user per ``(help center, normalised email)`` (so a race can never bind one email to two
+subjects), one help center per ``widget_id``, and ``ON DELETE CASCADE`` from a help center to
+everything it owns. Instants are POSIX seconds as doubles: portable, and cheap to compare.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _owner() -> sa.Column[str]:
+    return sa.Column(
+        "help_center_id",
+        sa.String(64),
+        sa.ForeignKey("help_centers.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+help_centers = sa.Table(
+    "help_centers",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("domain", sa.String(253), nullable=False),
+    sa.Column("widget_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    # The one JWT secret, if any. A column rather than a table: there is never more than one,
+    # and identify reads it with the help center in one indexed lookup.
+    sa.Column("jwt_secret", sa.Text, nullable=True),
+    sa.Column("jwt_secret_created_at", sa.Double, nullable=True),
+    sa.Column("jwt_secret_fingerprint", sa.String(64), nullable=True),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _owner(),
+    sa.Column("sub", sa.Text, nullable=False),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("email_normalized", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("custom_attributes", sa.Text, nullable=True),  # JSON text, portable everywhere
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("last_seen_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("help_center_id", "sub"),
+    sa.UniqueConstraint("help_center_id", "email_normalized"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _owner(),
+    sa.Column("sub", sa.Text, nullable=True),
+    sa.Column("email", sa.Text, nullable=True),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("origin", sa.Text, nullable=True),
+    sa.Column("user_agent", sa.Text, nullable=True),
+    sa.Column("started_at", sa.Double, nullable=False),
+    sa.Column("identified_at", sa.Double, nullable=True),
+    sa.Index(None, "help_center_id", "started_at"),
+)
+
+identify_attempts = sa.Table(
+    "identify_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _owner(),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("origin", sa.Text, nullable=True),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("sub", sa.Text, nullable=True),
+    sa.Column("token_fingerprint", sa.String(32), nullable=True),
+    sa.Index(None, "help_center_id", "id"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _owner(),
+    sa.Column("session_id", sa.String(64), nullable=True),
+    sa.Column("sub", sa.Text, nullable=True),
+    sa.Column("email", sa.Text, nullable=True),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index(None, "help_center_id", "created_at"),
+)
+
+# One row (id = 1): the clock every worker shares. See clock.py.
+emulator_clock = sa.Table(
+    "emulator_clock",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("offset_seconds", sa.Double, nullable=False),
+    sa.Column("frozen_at", sa.Double, nullable=True),
+)

@@ -1,0 +1,142 @@
+"""The admin API (``/api/help-centers...``): what an admin does in the real dashboard.
+
+Every call needs ``Authorization: Bearer <admin token>``. Handlers validate input, then call
+``store.Store`` in Starlette's thread pool, since those queries go through SQLAlchemy's pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from verifier import domains, keys
+from verifier.errors import InvalidRequest, Unauthorized
+from verifier.payloads import read_json_object, string_field
+from verifier.store import Store
+
+Handler = Callable[[Request], Awaitable[Response]]
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_ATTEMPTS_LISTED = 1000
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Refuse the call unless it carries the admin token (compared in constant time)."""
+
+    @wraps(handler)
+    async def guarded(request: Request) -> Response:
+        header = request.headers.get("authorization", "")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise Unauthorized("send Authorization: Bearer <admin token>")
+        if not keys.tokens_equal(given.strip(), request.app.state.admin_token):
+            raise Unauthorized("the bearer token is not this server's admin token")
+        return await handler(request)
+
+    return guarded
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _identifier(body: dict[str, Any], key: str) -> str | None:
+    value = string_field(body, key, max_length=64)
+    if value is not None and not IDENTIFIER.fullmatch(value):
+        raise InvalidRequest(
+            f"{key} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
+            "digit", status=422)
+    return value
+
+
+@admin_only
+async def create_help_center(request: Request) -> Response:
+    body = await read_json_object(request, request.app.state.settings.max_body_bytes)
+    name = string_field(body, "name", required=True)
+    raw_domain = string_field(body, "domain", required=True, max_length=300)
+    assert name is not None and raw_domain is not None
+    try:
+        domain = domains.normalize_help_center_domain(raw_domain)
+    except domains.InvalidHelpCenterDomain as refused:
+        raise InvalidRequest(f"domain: {refused.reason}", status=422) from None
+    created = await run_in_threadpool(
+        _store(request).create_help_center, name.strip(), domain,
+        _identifier(body, "widget_id"), _identifier(body, "id"))
+    return JSONResponse(created, status_code=201)
+
+
+@admin_only
+async def list_help_centers(request: Request) -> Response:
+    return JSONResponse(await run_in_threadpool(_store(request).list_help_centers))
+
+
+@admin_only
+async def get_help_center(request: Request) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_store(request).get_help_center, request.path_params["id"]))
+
+
+@admin_only
+async def delete_help_center(request: Request) -> Response:
+    await run_in_threadpool(_store(request).delete_help_center, request.path_params["id"])
+    return Response(status_code=204)
+
+
+@admin_only
+async def generate_secret(request: Request) -> Response:
+    created = await run_in_threadpool(_store(request).generate_secret, request.path_params["id"])
+    # The only time the secret is shown: make sure no cache keeps it.
+    return JSONResponse(created, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+@admin_only
+async def secret_info(request: Request) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_store(request).secret_info, request.path_params["id"]))
+
+
+@admin_only
+async def delete_secret(request: Request) -> Response:
+    await run_in_threadpool(_store(request).delete_secret, request.path_params["id"])
+    return Response(status_code=204)
+
+
+@admin_only
+async def list_users(request: Request) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_store(request).list_users, request.path_params["id"]))
+
+
+@admin_only
+async def delete_user(request: Request) -> Response:
+    await run_in_threadpool(
+        _store(request).delete_user, request.path_params["id"], request.path_params["sub"])
+    return Response(status_code=204)
+
+
+@admin_only
+async def list_sessions(request: Request) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_store(request).list_sessions, request.path_params["id"]))
+
+
+@admin_only
+async def list_attempts(request: Request) -> Response:
+    raw_limit = request.query_params.get("limit", str(MAX_ATTEMPTS_LISTED))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_ATTEMPTS_LISTED:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_ATTEMPTS_LISTED}",
+                             status=422)
+    return JSONResponse(await run_in_threadpool(
+        _store(request).list_attempts, request.path_params["id"], int(raw_limit)))
+
+
+@admin_only
+async def list_messages(request: Request) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_store(request).list_messages, request.path_params["id"]))

@@ -1,0 +1,232 @@
+"""Admin-side queries: help centers, secrets, users, sessions, attempts, messages.
+
+These run on SQLAlchemy Core through the engine's pool, from Starlette's thread pool (admin
+handlers are plain functions). Each function is one short transaction. Uniqueness and cascades
+are the schema's job; here we only turn its refusals into contract errors.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from verifier import keys
+from verifier.clock import ClockSetting, isoformat
+from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
+from verifier.models import (
+    emulator_clock,
+    help_centers,
+    identify_attempts,
+    messages,
+    sessions,
+    users,
+)
+
+
+def read_clock(conn: Connection) -> ClockSetting:
+    row = conn.execute(
+        sa.select(emulator_clock.c.offset_seconds, emulator_clock.c.frozen_at).where(
+            emulator_clock.c.id == 1)
+    ).one_or_none()
+    return ClockSetting() if row is None else ClockSetting(row[0], row[1])
+
+
+def _help_center_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "domain": row.domain,
+        "widget_id": row.widget_id,
+        "created_at": isoformat(row.created_at),
+        "has_jwt_secret": row.jwt_secret is not None,
+    }
+
+
+def _require(conn: Connection, help_center_id: str) -> Any:
+    row = conn.execute(
+        sa.select(help_centers).where(help_centers.c.id == help_center_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no help center with id {help_center_id!r}")
+    return row
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- help centers ------------------------------------------------------------------------
+
+    def create_help_center(self, name: str, domain: str, widget_id: str | None,
+                           help_center_id: str | None) -> dict[str, Any]:
+        with self.engine.begin() as conn:
+            now = read_clock(conn).now()
+            values = {
+                "id": help_center_id or "hc_" + secrets.token_hex(6),
+                "name": name,
+                "domain": domain,
+                "widget_id": widget_id or "wid_" + secrets.token_hex(8),
+                "created_at": now,
+            }
+            taken = conn.execute(
+                sa.select(help_centers.c.id, help_centers.c.widget_id).where(
+                    sa.or_(help_centers.c.id == values["id"],
+                           help_centers.c.widget_id == values["widget_id"]))
+            ).first()
+            if taken is not None:
+                which = "id" if taken.id == values["id"] else "widget_id"
+                raise Conflict(f"{which} {values[which]!r} is already used by a help center")
+            try:
+                conn.execute(sa.insert(help_centers).values(values))
+            except sa.exc.IntegrityError:
+                raise Conflict("the id or widget_id was taken by a concurrent call") from None
+            return _help_center_json(_require(conn, values["id"]))
+
+    def list_help_centers(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(help_centers).order_by(help_centers.c.created_at, help_centers.c.id))
+            return [_help_center_json(row) for row in rows]
+
+    def get_help_center(self, help_center_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            return _help_center_json(_require(conn, help_center_id))
+
+    def delete_help_center(self, help_center_id: str) -> None:
+        with self.engine.begin() as conn:
+            gone = conn.execute(sa.delete(help_centers).where(help_centers.c.id == help_center_id))
+            if gone.rowcount == 0:
+                raise NotFound(f"no help center with id {help_center_id!r}")
+
+    # -- the JWT secret ----------------------------------------------------------------------
+
+    def generate_secret(self, help_center_id: str) -> dict[str, Any]:
+        secret = keys.generate_secret()
+        with self.engine.begin() as conn:
+            _require(conn, help_center_id)
+            now = read_clock(conn).now()
+            fingerprint = keys.fingerprint(secret)
+            # Conditional update: two admins racing to generate cannot both get a secret.
+            done = conn.execute(
+                sa.update(help_centers)
+                .where(help_centers.c.id == help_center_id, help_centers.c.jwt_secret.is_(None))
+                .values(jwt_secret=secret, jwt_secret_created_at=now,
+                        jwt_secret_fingerprint=fingerprint)
+            )
+            if done.rowcount == 0:
+                existing = _require(conn, help_center_id)
+                raise SecretExists(
+                    f"help center {help_center_id!r} has a secret "
+                    f"({existing.jwt_secret_fingerprint}, created "
+                    f"{isoformat(existing.jwt_secret_created_at)}); DELETE it first")
+        return {"secret": secret, "created_at": isoformat(now), "fingerprint": fingerprint}
+
+    def secret_info(self, help_center_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = _require(conn, help_center_id)
+        if row.jwt_secret is None:
+            raise NoSecret(f"help center {help_center_id!r} has no JWT secret; POST to generate")
+        return {"created_at": isoformat(row.jwt_secret_created_at),
+                "fingerprint": row.jwt_secret_fingerprint}
+
+    def delete_secret(self, help_center_id: str) -> None:
+        with self.engine.begin() as conn:
+            _require(conn, help_center_id)
+            done = conn.execute(
+                sa.update(help_centers)
+                .where(help_centers.c.id == help_center_id,
+                       help_centers.c.jwt_secret.is_not(None))
+                .values(jwt_secret=None, jwt_secret_created_at=None, jwt_secret_fingerprint=None)
+            )
+            if done.rowcount == 0:
+                raise NoSecret(f"help center {help_center_id!r} has no JWT secret to delete")
+
+    # -- what identify produced --------------------------------------------------------------
+
+    def list_users(self, help_center_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            _require(conn, help_center_id)
+            rows = conn.execute(
+                sa.select(users).where(users.c.help_center_id == help_center_id)
+                .order_by(users.c.created_at, users.c.id))
+            return [
+                {
+                    "sub": row.sub,
+                    "email": row.email,
+                    "name": row.name,
+                    "custom_attributes": None if row.custom_attributes is None
+                    else json.loads(row.custom_attributes),
+                    "created_at": isoformat(row.created_at),
+                    "last_seen_at": isoformat(row.last_seen_at),
+                }
+                for row in rows
+            ]
+
+    def delete_user(self, help_center_id: str, sub: str) -> None:
+        with self.engine.begin() as conn:
+            _require(conn, help_center_id)
+            gone = conn.execute(sa.delete(users).where(
+                users.c.help_center_id == help_center_id, users.c.sub == sub))
+            if gone.rowcount == 0:
+                raise NotFound(f"no user with sub {sub!r} in help center {help_center_id!r}")
+
+    def list_sessions(self, help_center_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            _require(conn, help_center_id)
+            rows = conn.execute(
+                sa.select(sessions).where(sessions.c.help_center_id == help_center_id)
+                .order_by(sessions.c.started_at.desc()))
+            return [
+                {
+                    "id": row.id,
+                    "sub": row.sub,
+                    "email": row.email,
+                    "origin": row.origin,
+                    "user_agent": row.user_agent,
+                    "started_at": isoformat(row.started_at),
+                    "identified_at": isoformat(row.identified_at),
+                }
+                for row in rows
+            ]
+
+    def list_attempts(self, help_center_id: str, limit: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            _require(conn, help_center_id)
+            rows = conn.execute(
+                sa.select(identify_attempts)
+                .where(identify_attempts.c.help_center_id == help_center_id)
+                .order_by(identify_attempts.c.id.desc()).limit(limit))
+            return [
+                {
+                    "at": isoformat(row.at),
+                    "origin": row.origin,
+                    "code": row.code,
+                    "reason": row.reason,
+                    "sub": row.sub,
+                    "token_fingerprint": row.token_fingerprint,
+                }
+                for row in rows
+            ]
+
+    def list_messages(self, help_center_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            _require(conn, help_center_id)
+            rows = conn.execute(
+                sa.select(messages).where(messages.c.help_center_id == help_center_id)
+                .order_by(messages.c.created_at))
+            return [
+                {
+                    "id": row.id,
+                    "session_id": row.session_id,
+                    "sub": row.sub,
+                    "email": row.email,
+                    "name": row.name,
+                    "body": row.body,
+                    "created_at": isoformat(row.created_at),
+                }
+                for row in rows
+            ]
