@@ -8,6 +8,7 @@ traceback, never a 500 for bad input).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -38,7 +39,7 @@ async def healthz(_request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/widget/{widget_id}/identify", identify.identify, methods=["POST"]),
+        Route("/widget/{widget_id}/identify", identify.IdentifyEndpoint(), methods=["POST"]),
         Route("/widget/{widget_id}/identify", identify.identify_preflight, methods=["OPTIONS"]),
         Route("/api/help-centers", admin.create_help_center, methods=["POST"]),
         Route("/api/help-centers", admin.list_help_centers, methods=["GET"]),
@@ -65,6 +66,11 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         migrate(engine)
+        # Everything loaded so far (the PSL trie, SQLAlchemy's metadata, the migrations) lives as
+        # long as the process. Freezing it keeps the collector from re-scanning it: without this
+        # each full collection pauses the event loop ~30 ms, which was identify's p99.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

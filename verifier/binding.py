@@ -1,15 +1,22 @@
-"""Identify's database work: read the widget, bind the user by subject, record session and
-attempt, in one transaction per call.
+"""Identify's database work: read the widget, bind the user by subject, record the session and
+the attempt, and commit before the answer leaves.
 
-This is the hot path, so it runs pre-compiled SQL on one raw DB-API connection per process
-(see ``db.Prepared``) instead of the ORM. The rule that one email is bound to one subject is not
-checked here in Python: the unique index ``(help_center_id, email_normalized)`` refuses the
-second binding, and we translate that refusal into ``SubjectMismatch``. So two racing calls can
-never both win, whatever the number of workers.
+This is the hot path, so it runs pre-compiled SQL (``db.Prepared``) on one raw DB-API
+connection per process instead of going through the ORM, and it *group-commits*: the
+statements of every call run at once, inside one open transaction, and the calls that arrive
+in the same turn of the event loop share one COMMIT. Each call awaits that commit before it
+answers, so nothing is acknowledged that is not durable; a failed commit fails every call that
+shared it.
+
+The rule that one email is bound to one subject is not checked here in Python: the unique index
+``(help_center_id, email_normalized)`` refuses the second binding, and we translate that refusal
+into ``SubjectMismatch``. So two racing calls can never both win, whatever the number of workers.
+On SQLite a refused statement undoes only itself, which is what lets calls share a transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from dataclasses import dataclass
@@ -45,44 +52,38 @@ class Attempt:
     token_fingerprint: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    sub: str
+    email: str
+    name: str | None
+    origin: str | None
+    started_at: float
+    identified_at: float
+
+
 def new_session_id() -> str:
     return "ses_" + secrets.token_urlsafe(12)
 
 
-def session_json(row: Any) -> dict[str, Any]:
-    from verifier.clock import isoformat
-
-    return {
-        "id": row.id,
-        "sub": row.sub,
-        "email": row.email,
-        "origin": row.origin,
-        "user_agent": row.user_agent,
-        "started_at": isoformat(row.started_at),
-        "identified_at": isoformat(row.identified_at),
-    }
-
-
-class _Row:
-    __slots__ = ("email", "id", "identified_at", "name", "origin", "started_at", "sub",
-                 "user_agent")
-
-    def __init__(self, **values: Any) -> None:
-        for key, value in values.items():
-            setattr(self, key, value)
-
-
 class Binder:
-    """Owns the process's hot-path connection. Not thread-safe: use it from the event loop."""
+    """Owns the process's hot-path connection. Use it from the event loop's thread only."""
 
     def __init__(self, engine: Engine, attempts_kept: int, sessions_kept: int) -> None:
         self._engine = engine
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError
         self._conn: Any = None
+        self._pooled: Any = None
+        self._cur: Any = None
+        self._batch: asyncio.Future[None] | None = None
         self._attempts_kept = attempts_kept
         self._sessions_kept = sessions_kept
         self._writes_since_prune: dict[str, int] = {}
-        p = lambda sql: Prepared(sa.text(sql), engine)  # noqa: E731
+
+        def p(sql: str) -> Prepared:
+            return Prepared(sa.text(sql), engine)
+
         self._widget = p(
             "SELECT h.id, h.domain, h.jwt_secret, c.offset_seconds, c.frozen_at "
             "FROM help_centers h CROSS JOIN emulator_clock c "
@@ -96,18 +97,15 @@ class Binder:
             "email_normalized = excluded.email_normalized, name = excluded.name, "
             "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
         )
-        self._session_started = p(
-            "SELECT started_at FROM sessions WHERE id = :id AND help_center_id = :hc"
-        )
         self._update_session = p(
             "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
             "identified_at = :now, origin = :origin, user_agent = :ua "
-            "WHERE id = :id AND help_center_id = :hc"
+            "WHERE id = :id AND help_center_id = :hc RETURNING started_at"
         )
         self._insert_session = p(
             "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
             "started_at, identified_at) "
-            "VALUES (:id, :hc, :sub, :email, :name, :origin, :ua, :now, :identified)"
+            "VALUES (:id, :hc, :sub, :email, :name, :origin, :ua, :now, :now)"
         )
         self._insert_attempt = p(
             "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
@@ -127,24 +125,55 @@ class Binder:
             "WHERE help_center_id = :hc ORDER BY started_at DESC LIMIT :keep) newest)"
         )
 
-    # -- connection -------------------------------------------------------------------------
+    # -- connection and group commit ---------------------------------------------------------
 
     def _cursor(self) -> Any:
+        """The hot path's one cursor, on the driver's own connection (no pool proxy per call)."""
         if self._conn is None:
-            self._conn = self._engine.raw_connection()
-        return self._conn.cursor()
+            self._pooled = self._engine.raw_connection()
+            self._conn = self._pooled.driver_connection
+            self._cur = self._conn.cursor()
+        return self._cur
 
     def close(self) -> None:
+        if self._batch is not None:
+            self._flush()
         if self._conn is not None:
-            self._conn.close()
+            self._pooled.close()
             self._conn = None
 
-    def _rollback(self) -> None:
-        if self._conn is not None:
-            try:
+    def _committed(self) -> asyncio.Future[None]:
+        """The commit this call's writes ride on: the open batch's, or a new one."""
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(self._flush)
+        return self._batch
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        try:
+            self._conn.commit()
+        except Exception as exc:
+            self._abandon(exc, batch)
+            return
+        if not batch.done():
+            batch.set_result(None)
+
+    def _abandon(self, exc: BaseException, batch: asyncio.Future[None] | None = None) -> None:
+        """Roll back the open transaction and fail every call whose writes were in it."""
+        batch = batch or self._batch
+        self._batch = None
+        try:
+            if self._conn is not None:
                 self._conn.rollback()
-            except Exception:
-                self.close()
+        except Exception:
+            self._conn = None
+            self._pooled.invalidate()
+        if batch is not None and not batch.done():
+            batch.set_exception(exc)
+            batch.exception()  # retrieved: calls that await it re-raise it themselves
 
     # -- the calls identify makes -----------------------------------------------------------
 
@@ -152,79 +181,73 @@ class Binder:
         cursor = self._cursor()
         try:
             row = self._widget.run(cursor, {"widget_id": widget_id}).fetchone()
-        finally:
-            cursor.close()
-        self._conn.commit()  # end the read snapshot; a no-op when none is open
+        except Exception as exc:
+            self._abandon(exc)
+            raise
         if row is None:
             return None
         return Widget(row[0], row[1], row[2], ClockSetting(row[3], row[4]))
 
-    def bind(
-        self,
-        widget: Widget,
-        identity: Identity,
-        attempt: Attempt,
-        session_id: str | None,
-        user_agent: str | None,
-        now: float,
-    ) -> _Row:
-        """Bind the subject, update or start the session, journal the success; commit once."""
+    async def bind(self, widget: Widget, identity: Identity, attempt: Attempt,
+                   session_id: str | None, user_agent: str | None, now: float) -> Session:
+        """Bind the subject, update or start the session, journal the success; await commit."""
         hc = widget.help_center_id
-        email_normalized = identity.email.lower()
-        attrs = (
-            None
-            if identity.custom_attributes is None
-            else json.dumps(identity.custom_attributes, separators=(",", ":"))
-        )
+        attrs = (None if identity.custom_attributes is None
+                 else json.dumps(identity.custom_attributes, separators=(",", ":")))
         cursor = self._cursor()
         try:
-            self._upsert_user.run(cursor, {
-                "hc": hc, "sub": identity.sub, "email": identity.email,
-                "email_normalized": email_normalized, "name": identity.name,
-                "attrs": attrs, "now": now,
-            })
+            try:
+                self._upsert_user.run(cursor, {
+                    "hc": hc, "sub": identity.sub, "email": identity.email,
+                    "email_normalized": identity.email.lower(), "name": identity.name,
+                    "attrs": attrs, "now": now,
+                })
+            except self._integrity_error:
+                # Only this statement was undone; the shared transaction goes on.
+                refusal = self._refusal(cursor, hc, identity)
+                if isinstance(refusal, SubjectMismatch):
+                    self._journal(cursor, hc, Attempt(attempt.origin, refusal.code,
+                                                      refusal.reason, identity.sub,
+                                                      attempt.token_fingerprint), now)
+                    await self._committed()
+                raise refusal from None
             session = self._write_session(cursor, hc, identity, attempt.origin, session_id,
                                           user_agent, now)
             self._journal(cursor, hc, attempt, now)
-            self._conn.commit()
-        except Exception as exc:
-            self._rollback()
-            if isinstance(exc, self._integrity_error):
-                raise self._explain_refusal(hc, identity, attempt, now) from None
+        except (SubjectMismatch, UnknownWidget):
             raise
-        finally:
-            cursor.close()
+        except Exception as exc:
+            self._abandon(exc)
+            raise
+        await self._committed()
         return session
 
-    def record_failure(self, widget: Widget, attempt: Attempt, now: float) -> None:
+    async def record_failure(self, widget: Widget, attempt: Attempt, now: float) -> None:
         cursor = self._cursor()
         try:
             self._journal(cursor, widget.help_center_id, attempt, now)
-            self._conn.commit()
-        except Exception:
-            self._rollback()
+        except self._integrity_error:
+            return  # the help center was deleted meanwhile: nothing left to journal into
+        except Exception as exc:
+            self._abandon(exc)
             raise
-        finally:
-            cursor.close()
+        await self._committed()
 
     # -- internals ---------------------------------------------------------------------------
 
     def _write_session(self, cursor: Any, hc: str, identity: Identity, origin: str | None,
-                       session_id: str | None, user_agent: str | None, now: float) -> _Row:
+                       session_id: str | None, user_agent: str | None, now: float) -> Session:
         values = {"hc": hc, "sub": identity.sub, "email": identity.email,
                   "name": identity.name, "origin": origin, "ua": user_agent, "now": now}
         if session_id is not None:
-            started = self._session_started.run(cursor, {"id": session_id, "hc": hc}).fetchone()
+            started = self._update_session.run(cursor, {**values, "id": session_id}).fetchone()
             if started is not None:
-                self._update_session.run(cursor, {**values, "id": session_id})
-                return _Row(id=session_id, sub=identity.sub, email=identity.email,
-                            name=identity.name, origin=origin, user_agent=user_agent,
-                            started_at=started[0], identified_at=now)
+                return Session(session_id, identity.sub, identity.email, identity.name, origin,
+                               started[0], now)
         new_id = new_session_id()
-        self._insert_session.run(cursor, {**values, "id": new_id, "identified": now})
+        self._insert_session.run(cursor, {**values, "id": new_id})
         self._count_write(cursor, hc, sessions=True)
-        return _Row(id=new_id, sub=identity.sub, email=identity.email, name=identity.name,
-                    origin=origin, user_agent=user_agent, started_at=now, identified_at=now)
+        return Session(new_id, identity.sub, identity.email, identity.name, origin, now, now)
 
     def _journal(self, cursor: Any, hc: str, attempt: Attempt, now: float) -> None:
         self._insert_attempt.run(cursor, {
@@ -247,28 +270,16 @@ class Binder:
         else:
             self._prune_attempts.run(cursor, {"hc": hc, "keep": self._attempts_kept})
 
-    def _explain_refusal(self, hc: str, identity: Identity, attempt: Attempt,
-                         now: float) -> Exception:
-        """A unique index refused the binding: name who holds the email, journal it."""
-        cursor = self._cursor()
-        try:
-            row = self._holder_of_email.run(
-                cursor, {"hc": hc, "email": identity.email.lower()}).fetchone()
-            self._conn.commit()
-        finally:
-            cursor.close()
+    def _refusal(self, cursor: Any, hc: str,
+                 identity: Identity) -> SubjectMismatch | UnknownWidget:
+        """The schema refused the binding: name the subject that holds the email, or, when no
+        one does, the help center was deleted between reading it and writing (foreign key)."""
+        row = self._holder_of_email.run(
+            cursor, {"hc": hc, "email": identity.email.lower()}).fetchone()
         if row is None:
-            # Not the email index: the help center vanished under us (deleted concurrently).
             return UnknownWidget("the help center was deleted while this call was running")
-        error = SubjectMismatch(
+        return SubjectMismatch(
             f"email {identity.email} is already bound to subject {row[0]!r} in this help "
             f"center; this token's sub is {identity.sub!r}. Send the same sub for this user, "
             f"or re-provision the user (DELETE /api/help-centers/{hc}/users/{{sub}})"
         )
-        self.record_failure(
-            Widget(hc, "", None, ClockSetting()),
-            Attempt(attempt.origin, error.code, error.reason, identity.sub,
-                    attempt.token_fingerprint),
-            now,
-        )
-        return error

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
+from starlette.types import Receive
 
 from verifier.errors import InvalidRequest
 
@@ -19,38 +20,41 @@ JSON_TYPES = frozenset({"application/json"})
 WIDGET_TYPES = frozenset({"application/json", "text/plain"})
 
 
-def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
+async def read_body(receive: Receive, content_length: str | None, max_bytes: int) -> bytes:
+    """The whole body, refused with 413 as soon as it is known to be over ``max_bytes``."""
+    if content_length is not None:
         try:
-            size = int(declared)
+            size = int(content_length)
         except ValueError:
-            raise InvalidRequest(f"Content-Length {declared[:40]!r} is not a number") from None
+            raise InvalidRequest(
+                f"Content-Length {content_length[:40]!r} is not a number") from None
         if size > max_bytes:
             raise InvalidRequest(
                 f"body of {size} bytes is over the {max_bytes}-byte limit", status=413)
-    chunks: list[bytes] = []
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > max_bytes:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        if len(body) > max_bytes:
             raise InvalidRequest(f"body is over the {max_bytes}-byte limit", status=413)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            break
+    return body
 
 
-async def read_json_object(request: Request, max_bytes: int,
-                           accepted: frozenset[str] = JSON_TYPES,
-                           optional: bool = False) -> dict[str, Any]:
+def parse_json_object(raw: bytes, content_type: str | None,
+                      accepted: frozenset[str] = JSON_TYPES,
+                      optional: bool = False) -> dict[str, Any]:
     """The body as a JSON object. With ``optional``, an empty body is ``{}``."""
-    raw = await read_body(request, max_bytes)
     if optional and not raw.strip():
         return {}
-    kind = media_type(request)
+    kind = media_type(content_type)
     if kind not in accepted:
         shown = kind or "no Content-Type"
         raise InvalidRequest(
@@ -63,6 +67,14 @@ async def read_json_object(request: Request, max_bytes: int,
     if not isinstance(body, dict):
         raise InvalidRequest(f"body must be a JSON object, got {json_type(body)}")
     return body
+
+
+async def read_json_object(request: Request, max_bytes: int,
+                           accepted: frozenset[str] = JSON_TYPES,
+                           optional: bool = False) -> dict[str, Any]:
+    """``read_body`` then ``parse_json_object``, for handlers that have a Starlette Request."""
+    raw = await read_body(request.receive, request.headers.get("content-length"), max_bytes)
+    return parse_json_object(raw, request.headers.get("content-type"), accepted, optional)
 
 
 def json_type(value: Any) -> str:

@@ -232,3 +232,14 @@ def test_error_bodies_are_readable_cross_origin_without_credentials(
     assert "access-control-allow-credentials" not in denied.headers
     for answer in (ok, denied):
         assert answer.headers["access-control-allow-origin"] != "*"
+
+
+def test_credentials_follow_the_domain_rule_whatever_check_answers(
+        help_center: HelpCenter) -> None:
+    allowed = help_center.identify(body={})  # jwt_required, checked before the domain
+    assert error_of(allowed)["code"] == "jwt_required"
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    denied = help_center.identify(body={}, origin="https://otherdomain.com")
+    assert error_of(denied)["code"] == "jwt_required"
+    assert "access-control-allow-credentials" not in denied.headers
+    assert denied.headers["access-control-allow-origin"] == "https://otherdomain.com"

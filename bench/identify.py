@@ -1,0 +1,172 @@
+"""Identify throughput against the bare Starlette+PyJWT ceiling, measured in the same run.
+
+    python bench/identify.py [--duration 10] [--connections 32] [--rounds 2] [--soak 100000]
+
+Starts both servers as real uvicorn processes on loopback, loads each with ``wrk`` (Debian's
+package) in alternating rounds so that machine noise hits both alike, and prints requests/s,
+p99 latency and the ratio. ``--soak N`` then sends N more identifies to the verifier and
+reports its resident memory before and after, and the journal's size. Nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = "bench-admin-token"
+SECRET_FOR_BASELINE = "bench-secret-0123456789abcdef0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early with {process.returncode}")
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} did not answer in 30 s")
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    verbose = bool(os.environ.get("BENCH_VERBOSE"))
+    return subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL,
+                            stderr=None if verbose else subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_wrk(url: str, body: str, duration: int, connections: int) -> tuple[float, float]:
+    """Requests per second and p99 latency in ms, as wrk reports them."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+         "-s", str(ROOT / "bench" / "identify.lua"), url],
+        env={**os.environ, "BENCH_BODY": body}, capture_output=True, text=True, check=True,
+    ).stdout
+    if os.environ.get("BENCH_VERBOSE"):
+        print(out)
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw errors:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return rps, p99
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--soak", type=int, default=0)
+    parser.add_argument("--database-url", default=None)
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+
+    workdir = tempfile.mkdtemp(prefix="fv-bench-")
+    db_url = options.database_url or f"sqlite:///{workdir}/bench.db"
+    ours_port, base_port = free_port(), free_port()
+    # BENCH_OURS / BENCH_BASE swap in another entry point, e.g. an instrumented one.
+    ours_entry = os.environ.get("BENCH_OURS", "-m verifier").split()
+    ours = start([sys.executable, *ours_entry, "serve", "--port", str(ours_port),
+                  "--database-url", db_url, "--admin-token", ADMIN, "--log-level", "warning"], {})
+    baseline = start([sys.executable, "-m", "uvicorn",
+                      os.environ.get("BENCH_BASE", "bench.baseline:app"), "--port",
+                      str(base_port), "--no-access-log", "--log-level", "warning"],
+                     {"BENCH_SECRET": SECRET_FOR_BASELINE})
+    try:
+        ours_url, base_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{base_port}"
+        wait_healthy(ours_url + "/healthz", ours)
+        wait_healthy(base_url + "/", baseline)
+        admin = {"Authorization": f"Bearer {ADMIN}"}
+        hc = httpx.post(ours_url + "/api/help-centers", headers=admin,
+                        json={"name": "Bench", "domain": "help.example.com",
+                              "widget_id": "bench"}).json()
+        secret = httpx.post(f"{ours_url}/api/help-centers/{hc['id']}/jwt-secret",
+                            headers=admin).json()["secret"]
+        claims = {"sub": "bench-user", "email": "bench@example.com", "name": "Bench User",
+                  "exp": int(time.time()) + 86400}
+        ours_token = jwt.encode(claims, secret, algorithm="HS256")
+        base_token = jwt.encode(claims, SECRET_FOR_BASELINE, algorithm="HS256")
+        first = httpx.post(f"{ours_url}/widget/bench/identify", json={"jwt": ours_token},
+                           headers={"Origin": "https://app.example.com"})
+        first.raise_for_status()
+        session_id = first.json()["session"]["id"]
+        ours_body = json.dumps({"jwt": ours_token, "session_id": session_id})
+        base_body = json.dumps({"jwt": base_token, "session_id": session_id})
+        target = "/widget/bench/identify"
+
+        # Warm both up, then alternate rounds so noise falls on both alike.
+        run_wrk(base_url + target, base_body, 2, options.connections)
+        run_wrk(ours_url + target, ours_body, 2, options.connections)
+        base_runs, ours_runs = [], []
+        for _ in range(options.rounds):
+            base_runs.append(run_wrk(base_url + target, base_body, options.duration,
+                                     options.connections))
+            ours_runs.append(run_wrk(ours_url + target, ours_body, options.duration,
+                                     options.connections))
+        base_rps = sum(r for r, _ in base_runs) / len(base_runs)
+        ours_rps = sum(r for r, _ in ours_runs) / len(ours_runs)
+        print(f"baseline  (Starlette + PyJWT):   {base_rps:8.0f} req/s   "
+              f"p99 {max(p for _, p in base_runs):6.2f} ms")
+        print(f"verifier  (identify, {db_url.split(':')[0]}): {ours_rps:8.0f} req/s   "
+              f"p99 {max(p for _, p in ours_runs):6.2f} ms")
+        print(f"ratio: {ours_rps / base_rps:.2f} of the ceiling "
+              f"({options.rounds} rounds x {options.duration} s, {options.connections} "
+              "connections)")
+
+        if options.soak:
+            before = rss_kib(ours.pid)
+            seconds = max(5, int(options.soak / max(ours_rps, 1)) + 1)
+            rps, _ = run_wrk(ours_url + target, ours_body, seconds, options.connections)
+            after = rss_kib(ours.pid)
+            attempts = httpx.get(f"{ours_url}/api/help-centers/{hc['id']}/identify-attempts",
+                                 headers=admin).json()
+            print(f"soak: ~{int(rps * seconds)} identifies, RSS {before} KiB -> {after} KiB, "
+                  f"journal holds {len(attempts)} (bounded)")
+    finally:
+        stop(ours)
+        stop(baseline)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
