@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import jwt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +43,9 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise SystemExit(f"server exited early with {process.returncode}")
         try:
-            httpx.get(url, timeout=0.5)
+            httpx2.get(url, timeout=0.5)
             return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             time.sleep(0.05)
     raise SystemExit(f"{url} did not answer in 30 s")
 
@@ -117,16 +117,16 @@ def main() -> None:
         wait_healthy(ours_url + "/healthz", ours)
         wait_healthy(base_url + "/", baseline)
         admin = {"Authorization": f"Bearer {ADMIN}"}
-        hc = httpx.post(ours_url + "/api/help-centers", headers=admin,
+        hc = httpx2.post(ours_url + "/api/help-centers", headers=admin,
                         json={"name": "Bench", "domain": "help.example.com",
                               "widget_id": "bench"}).json()
-        secret = httpx.post(f"{ours_url}/api/help-centers/{hc['id']}/jwt-secret",
+        secret = httpx2.post(f"{ours_url}/api/help-centers/{hc['id']}/jwt-secret",
                             headers=admin).json()["secret"]
         claims = {"sub": "bench-user", "email": "bench@example.com", "name": "Bench User",
                   "exp": int(time.time()) + 86400}
         ours_token = jwt.encode(claims, secret, algorithm="HS256")
         base_token = jwt.encode(claims, SECRET_FOR_BASELINE, algorithm="HS256")
-        first = httpx.post(f"{ours_url}/widget/bench/identify", json={"jwt": ours_token},
+        first = httpx2.post(f"{ours_url}/widget/bench/identify", json={"jwt": ours_token},
                            headers={"Origin": "https://app.example.com"})
         first.raise_for_status()
         session_id = first.json()["session"]["id"]
@@ -158,7 +158,7 @@ def main() -> None:
             seconds = max(5, int(options.soak / max(ours_rps, 1)) + 1)
             rps, _ = run_wrk(ours_url + target, ours_body, seconds, options.connections)
             after = rss_kib(ours.pid)
-            attempts = httpx.get(f"{ours_url}/api/help-centers/{hc['id']}/identify-attempts",
+            attempts = httpx2.get(f"{ours_url}/api/help-centers/{hc['id']}/identify-attempts",
                                  headers=admin).json()
             print(f"soak: ~{int(rps * seconds)} identifies, RSS {before} KiB -> {after} KiB, "
                   f"journal holds {len(attempts)} (bounded)")

@@ -147,3 +147,26 @@ def test_reasons_never_contain_the_secret_or_the_token(help_center: HelpCenter) 
         f"/api/help-centers/{help_center.id}/identify-attempts", headers=ADMIN).text
     assert help_center.secret not in journal
     assert all(token not in journal for token in tokens)
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_traceback(settings) -> None:
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from verifier.app import create_app
+
+    def explode(_request):
+        raise RuntimeError("secret internals")
+
+    app = create_app(settings)
+    app.router.routes.append(Route("/explode", explode))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/explode")
+    assert answer.status_code == 500
+    error = error_of(answer)
+    assert error["code"] == "internal_error"
+    assert "Traceback" not in answer.text and "secret internals" not in answer.text
+
+
+def test_messages_are_listed_for_a_help_center(help_center: HelpCenter) -> None:
+    assert help_center.admin_get("messages") == []

@@ -133,6 +133,7 @@ def test_bad_claims_are_invalid_jwt_with_the_claim_named(help_center: HelpCenter
     assert words in error["reason"]
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_wrong_algorithm_is_refused(help_center: HelpCenter) -> None:
     token = jwt.encode({"sub": "u-1", "email": "ada@acme.com"}, help_center.secret,
                        algorithm="HS512")

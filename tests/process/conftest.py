@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.conftest import ADMIN_TOKEN
@@ -23,6 +23,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_healthy(base: str, process: subprocess.Popen[str] | None = None) -> None:
+    """Wait until ``base/healthz`` answers 200, or fail with the server's output."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stdout.read()}")  # type: ignore[union-attr]
+        try:
+            if httpx2.get(base + "/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx2.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{base} did not answer /healthz in 20 s")
+
+
 class Server:
     def __init__(self, database_url: str, *extra: str) -> None:
         self.port = free_port()
@@ -32,17 +46,11 @@ class Server:
             [sys.executable, "-m", "verifier", "serve", "--port", str(self.port),
              "--database-url", database_url, "--admin-token", ADMIN_TOKEN, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stdout.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(self.base + "/healthz", timeout=0.5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("server did not answer /healthz in 20 s")
+        try:
+            wait_healthy(self.base, self.process)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> str:
         if self.process.poll() is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
+import httpx2
 import jwt
 import pytest
 
@@ -13,9 +13,9 @@ from tests.conftest import ADMIN
 
 
 def _help_center(base: str) -> tuple[str, str, str]:
-    made = httpx.post(base + "/api/help-centers", headers=ADMIN,
+    made = httpx2.post(base + "/api/help-centers", headers=ADMIN,
                       json={"name": "Acme", "domain": "help.example.com"}).json()
-    secret = httpx.post(f"{base}/api/help-centers/{made['id']}/jwt-secret",
+    secret = httpx2.post(f"{base}/api/help-centers/{made['id']}/jwt-secret",
                         headers=ADMIN).json()["secret"]
     return made["id"], made["widget_id"], secret
 
@@ -25,8 +25,8 @@ def _token(secret: str, sub: str, email: str = "ada@acme.com") -> str:
                       algorithm="HS256")
 
 
-def _identify(base: str, widget_id: str, token: str) -> httpx.Response:
-    return httpx.post(f"{base}/widget/{widget_id}/identify", json={"jwt": token},
+def _identify(base: str, widget_id: str, token: str) -> httpx2.Response:
+    return httpx2.post(f"{base}/widget/{widget_id}/identify", json={"jwt": token},
                       headers={"Origin": "https://app.example.com"}, timeout=30)
 
 
@@ -39,11 +39,11 @@ def test_state_survives_a_restart_and_old_tokens_stay_valid(start_server) -> Non
 
     again = start_server()
     assert _identify(again.base, widget_id, token).status_code == 200
-    assert httpx.get(f"{again.base}/api/help-centers/{hc_id}/jwt-secret",
+    assert httpx2.get(f"{again.base}/api/help-centers/{hc_id}/jwt-secret",
                      headers=ADMIN).status_code == 200
-    users = httpx.get(f"{again.base}/api/help-centers/{hc_id}/users", headers=ADMIN).json()
+    users = httpx2.get(f"{again.base}/api/help-centers/{hc_id}/users", headers=ADMIN).json()
     assert [u["sub"] for u in users] == ["u-1"]
-    sessions = httpx.get(f"{again.base}/api/help-centers/{hc_id}/sessions", headers=ADMIN).json()
+    sessions = httpx2.get(f"{again.base}/api/help-centers/{hc_id}/sessions", headers=ADMIN).json()
     assert session in [s["id"] for s in sessions]
     assert _identify(again.base, widget_id, _token(secret, "u-2")).status_code == 409
 
