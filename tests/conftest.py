@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from verifier.app import create_app
@@ -19,9 +21,25 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 APP_ORIGIN = "https://app.example.com"
 
 
+# The suite runs on SQLite by default; set this to a PostgreSQL URL to run it there instead
+# (each test starts from an empty public schema).
+TEST_DATABASE_URL = os.environ.get("FERNDESK_VERIFIER_TEST_DATABASE_URL")
+
+
+def fresh_database_url(tmp_path: Path) -> str:
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path / 'verifier.db'}"
+    engine = sa.create_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return TEST_DATABASE_URL
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'verifier.db'}", admin_token=ADMIN_TOKEN)
+    return Settings(database_url=fresh_database_url(tmp_path), admin_token=ADMIN_TOKEN)
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ class Binder:
     def __init__(self, engine: Engine, attempts_kept: int, sessions_kept: int) -> None:
         self._engine = engine
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError
+        self._savepoints = engine.dialect.name != "sqlite"
         self._conn: Any = None
         self._pooled: Any = None
         self._cur: Any = None
@@ -184,6 +185,8 @@ class Binder:
         except Exception as exc:
             self._abandon(exc)
             raise
+        if self._batch is None and self._savepoints:
+            self._conn.commit()  # PostgreSQL opened a transaction for the read: end it
         if row is None:
             return None
         return Widget(row[0], row[1], row[2], ClockSetting(row[3], row[4]))
@@ -197,7 +200,7 @@ class Binder:
         cursor = self._cursor()
         try:
             try:
-                self._upsert_user.run(cursor, {
+                self._guarded(cursor, self._upsert_user, {
                     "hc": hc, "sub": identity.sub, "email": identity.email,
                     "email_normalized": identity.email.lower(), "name": identity.name,
                     "attrs": attrs, "now": now,
@@ -225,7 +228,7 @@ class Binder:
     async def record_failure(self, widget: Widget, attempt: Attempt, now: float) -> None:
         cursor = self._cursor()
         try:
-            self._journal(cursor, widget.help_center_id, attempt, now)
+            self._journal(cursor, widget.help_center_id, attempt, now, guarded=True)
         except self._integrity_error:
             return  # the help center was deleted meanwhile: nothing left to journal into
         except Exception as exc:
@@ -249,11 +252,32 @@ class Binder:
         self._count_write(cursor, hc, sessions=True)
         return Session(new_id, identity.sub, identity.email, identity.name, origin, now, now)
 
-    def _journal(self, cursor: Any, hc: str, attempt: Attempt, now: float) -> None:
-        self._insert_attempt.run(cursor, {
+    def _guarded(self, cursor: Any, statement: Prepared, values: dict[str, Any]) -> None:
+        """Run a statement the schema may refuse, so that a refusal undoes only itself.
+
+        SQLite does that on its own. PostgreSQL aborts the whole transaction on an error, and
+        other calls' writes share it, so there the statement runs inside a savepoint."""
+        if not self._savepoints:
+            statement.run(cursor, values)
+            return
+        cursor.execute("SAVEPOINT guarded")
+        try:
+            statement.run(cursor, values)
+        except self._integrity_error:
+            cursor.execute("ROLLBACK TO SAVEPOINT guarded")
+            raise
+        cursor.execute("RELEASE SAVEPOINT guarded")
+
+    def _journal(self, cursor: Any, hc: str, attempt: Attempt, now: float,
+                 guarded: bool = False) -> None:
+        values = {
             "hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
             "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint,
-        })
+        }
+        if guarded:  # the help center may have been deleted since it was read
+            self._guarded(cursor, self._insert_attempt, values)
+        else:
+            self._insert_attempt.run(cursor, values)
         self._count_write(cursor, hc, sessions=False)
 
     def _count_write(self, cursor: Any, hc: str, *, sessions: bool) -> None:
