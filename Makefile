@@ -1,11 +1,12 @@
 # The project's commands. `make run` and `make test` are the README's two-command quickstart;
-# each installs what it needs on first use (a virtualenv in .venv).
+# each installs what it needs on first use (a virtualenv in .venv; for the browser tests,
+# Debian's chromium when running as root, and the Node example's packages when npm exists).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +17,24 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/ferndesk-verifier serve --demo
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/unit tests/api -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check verifier tests bench migrations
+	$(VENV)/bin/ruff check verifier tests bench migrations examples
 
 bench: $(STAMP)
 	bash bench/run.sh
 
+# Never `playwright install`: the tests drive Debian's /usr/bin/chromium.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
+	@if command -v npm >/dev/null && [ ! -d examples/node/node_modules ]; then \
+	  npm install --prefix examples/node --no-audit --no-fund --silent; fi
+
 clean:
-	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db*
+	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules

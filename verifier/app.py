@@ -17,15 +17,18 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from verifier import keys
 from verifier.binding import Binder
 from verifier.db import create_engine, migrate
 from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
-from verifier.routes import admin, identify
+from verifier.routes import admin, identify, pages, widget
+from verifier.sessions import Sessions
 from verifier.settings import Settings, env_default
 from verifier.store import Store
+from verifier.templating import STATIC_DIR
 
 log = logging.getLogger("ferndesk_verifier")
 
@@ -36,11 +39,21 @@ async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def routes() -> list[Route]:
+def routes() -> list[BaseRoute]:
     return [
         Route("/healthz", healthz, methods=["GET"]),
+        # The help center's home page on its own domain, else the verifier's landing page.
+        Route("/", pages.home, methods=["GET"]),
+        Route("/sdk.js", pages.sdk_js, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        # Widget API: what the SDK calls from the integrator's page.
         Route("/widget/{widget_id}/identify", identify.IdentifyEndpoint(), methods=["POST"]),
         Route("/widget/{widget_id}/identify", identify.identify_preflight, methods=["OPTIONS"]),
+        Route("/widget/{widget_id}/sessions", widget.start_session, methods=["POST"]),
+        Route("/widget/{widget_id}/messages", widget.post_message, methods=["POST"]),
+        Route("/widget/{widget_id}/{kind:str}", widget.preflight, methods=["OPTIONS"]),
+        Route("/widget/{widget_id}/frame", widget.frame, methods=["GET"]),
+        # Admin API.
         Route("/api/help-centers", admin.create_help_center, methods=["POST"]),
         Route("/api/help-centers", admin.list_help_centers, methods=["GET"]),
         Route(HC, admin.get_help_center, methods=["GET"]),
@@ -111,6 +124,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.admin_token = settings.admin_token or keys.generate_admin_token()
     app.state.engine = engine
     app.state.store = Store(engine)
+    app.state.sessions = Sessions(engine)
     app.state.binder = Binder(engine, settings.attempts_kept, settings.sessions_kept)
     return app
 

@@ -33,6 +33,7 @@ __all__ = [
     "calling_page_origin",
     "normalize_help_center_domain",
     "registrable_domain",
+    "request_host",
 ]
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -405,6 +406,19 @@ def calling_page_origin(origin_header: str | None, referer_header: str | None) -
     if not parts.scheme or not parts.netloc:
         return referer
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def request_host(host_header: str | None) -> str | None:
+    """The host a request was sent to (its ``Host`` header), in the stored form of a help
+    center's domain, or None when it is not a valid host. Used to serve a help center's own
+    pages on its domain."""
+    if not host_header:
+        return None
+    try:
+        _, host = _split_origin("http://" + host_header.strip())
+        return _host_text(_parse_host(host, strict=False))
+    except _BadHost:
+        return None
 
 
 def _split_origin(origin: str) -> tuple[str, str]:

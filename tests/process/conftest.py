@@ -23,18 +23,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(base: str, process: subprocess.Popen[str] | None = None) -> None:
-    """Wait until ``base/healthz`` answers 200, or fail with the server's output."""
+def wait_healthy(base: str, process: subprocess.Popen[str] | None = None,
+                 path: str = "/healthz") -> None:
+    """Wait until ``base + path`` answers 200, or fail with the server's output."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited: {process.stdout.read()}")  # type: ignore[union-attr]
         try:
-            if httpx2.get(base + "/healthz", timeout=0.5).status_code == 200:
+            if httpx2.get(base + path, timeout=0.5).status_code == 200:
                 return
         except httpx2.TransportError:
             time.sleep(0.05)
-    raise RuntimeError(f"{base} did not answer /healthz in 20 s")
+    raise RuntimeError(f"{base}{path} did not answer in 20 s")
 
 
 class Server:

@@ -1,0 +1,85 @@
+"""The widget's public routes besides identify: start a session, the widget frame, messages.
+
+The stub SDK calls these from the integrator's page. ``init`` starts an anonymous session; the
+frame (an iframe served from the verifier) shows the contact form, pre-filled once the session
+is identified, and sets the help center's session cookie; the form posts its message here.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from verifier import domains
+from verifier.cors import cors_headers, preflight_headers
+from verifier.payloads import WIDGET_TYPES, read_json_object, string_field
+from verifier.sessions import Sessions
+from verifier.templating import templates
+
+SESSION_COOKIE_PREFIX = "fd_session_"
+SESSION_COOKIE_MAX_AGE = 7 * 24 * 3600
+
+
+def session_cookie_name(widget_id: str) -> str:
+    """One cookie per help center, so help centers sharing a host (localhost) stay apart."""
+    return SESSION_COOKIE_PREFIX + widget_id
+
+
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.sessions
+    return sessions
+
+
+async def start_session(request: Request) -> Response:
+    """``POST /widget/{widget_id}/sessions``: a new anonymous session, readable from any page
+    (the widget works anywhere; only identify has a domain rule), never with credentials."""
+    await read_json_object(request, request.app.state.settings.max_body_bytes, WIDGET_TYPES,
+                           optional=True)
+    origin = domains.calling_page_origin(request.headers.get("origin"),
+                                         request.headers.get("referer"))
+    session = await run_in_threadpool(
+        _sessions(request).start, request.path_params["widget_id"], origin,
+        request.headers.get("user-agent"))
+    return JSONResponse({"session": session}, status_code=201,
+                        headers=cors_headers(request.headers.get("origin"), False))
+
+
+async def frame(request: Request) -> Response:
+    """``GET /widget/{widget_id}/frame?session=...``: the widget panel inside its iframe.
+
+    It also remembers the session in a cookie of the help center's host, so the help center's
+    own pages know the visitor, as the real product's do. The cookie is HttpOnly (no script
+    reads it) and SameSite=Lax: the frame is same-site with the integrator's page (one label
+    below the same registrable domain), so the browser keeps it, and it is never sent on a
+    cross-site subrequest."""
+    widget_id = request.path_params["widget_id"]
+    session_id = request.query_params.get("session")
+    visit = await run_in_threadpool(_sessions(request).visit, widget_id, session_id)
+    response = templates.TemplateResponse(request, "frame.html", {"visit": visit})
+    if visit.session is not None:
+        response.set_cookie(session_cookie_name(widget_id), visit.session.id,
+                            max_age=SESSION_COOKIE_MAX_AGE, path="/", httponly=True,
+                            samesite="lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def post_message(request: Request) -> Response:
+    """``POST /widget/{widget_id}/messages``: the contact form's submission."""
+    body = await read_json_object(request, request.app.state.settings.max_body_bytes,
+                                  WIDGET_TYPES)
+    text = string_field(body, "body", required=True, max_length=5000)
+    assert text is not None
+    message = await run_in_threadpool(
+        _sessions(request).add_message, request.path_params["widget_id"],
+        string_field(body, "session_id", max_length=64), string_field(body, "email",
+                                                                      max_length=320),
+        string_field(body, "name", max_length=200), text)
+    return JSONResponse({"message": message}, status_code=201,
+                        headers=cors_headers(request.headers.get("origin"), False))
+
+
+async def preflight(request: Request) -> Response:
+    """Preflight of the other widget calls: any origin may call them, never with credentials."""
+    return Response(status_code=204, headers=preflight_headers(request, False))

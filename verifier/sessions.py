@@ -1,0 +1,114 @@
+"""The widget's side of a visit: anonymous sessions, contact-form messages, and which session
+a help-center page's visitor is in.
+
+``init`` starts an anonymous session; identify (``binding.py``) attaches a user to it; the
+widget's frame and the help center's home page read it back. These run on SQLAlchemy Core in
+Starlette's thread pool, like the admin queries: none of them is a hot path.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from verifier.binding import new_session_id
+from verifier.clock import isoformat
+from verifier.errors import InvalidRequest, UnknownWidget
+from verifier.models import help_centers, messages, sessions
+from verifier.store import read_clock
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A help center and, when known, the session of the visitor."""
+
+    help_center_id: str
+    help_center_name: str
+    widget_id: str
+    session: Any | None  # a ``sessions`` row
+
+    @property
+    def identified(self) -> bool:
+        return self.session is not None and self.session.identified_at is not None
+
+
+class Sessions:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _help_center(self, conn: sa.Connection, widget_id: str) -> Any:
+        row = conn.execute(sa.select(help_centers.c.id, help_centers.c.name).where(
+            help_centers.c.widget_id == widget_id)).one_or_none()
+        if row is None:
+            raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
+        return row
+
+    def start(self, widget_id: str, origin: str | None, user_agent: str | None) -> dict[str, Any]:
+        """A new anonymous session (what ``init`` does)."""
+        with self.engine.begin() as conn:
+            hc = self._help_center(conn, widget_id)
+            now = read_clock(conn).now()
+            session_id = new_session_id()
+            conn.execute(sa.insert(sessions).values(
+                id=session_id, help_center_id=hc.id, origin=origin,
+                user_agent=user_agent[:500] if user_agent else None, started_at=now))
+        return {"id": session_id, "started_at": isoformat(now)}
+
+    def visit(self, widget_id: str, session_id: str | None) -> Visit:
+        """The help center of ``widget_id`` and the session, if it belongs to it."""
+        with self.engine.connect() as conn:
+            hc = conn.execute(sa.select(help_centers.c.id, help_centers.c.name).where(
+                help_centers.c.widget_id == widget_id)).one_or_none()
+            if hc is None:
+                raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
+            return Visit(hc.id, hc.name, widget_id, self._session(conn, hc.id, session_id))
+
+    def visit_by_host(self, host: str) -> Visit | None:
+        """The help center whose domain is ``host`` (for its home page), without a session."""
+        with self.engine.connect() as conn:
+            hc = conn.execute(
+                sa.select(help_centers.c.id, help_centers.c.name, help_centers.c.widget_id)
+                .where(help_centers.c.domain == host)
+                .order_by(help_centers.c.created_at).limit(1)).one_or_none()
+        return None if hc is None else Visit(hc.id, hc.name, hc.widget_id, None)
+
+    def with_session(self, visit: Visit, session_id: str | None) -> Visit:
+        with self.engine.connect() as conn:
+            return Visit(visit.help_center_id, visit.help_center_name, visit.widget_id,
+                         self._session(conn, visit.help_center_id, session_id))
+
+    @staticmethod
+    def _session(conn: sa.Connection, help_center_id: str, session_id: str | None) -> Any:
+        if not session_id or len(session_id) > 64:
+            return None
+        return conn.execute(sa.select(sessions).where(
+            sessions.c.id == session_id,
+            sessions.c.help_center_id == help_center_id)).one_or_none()
+
+    def add_message(self, widget_id: str, session_id: str | None, email: str | None,
+                    name: str | None, body: str) -> dict[str, Any]:
+        """Store a contact-form message, tied to the session and its user when there is one."""
+        with self.engine.begin() as conn:
+            hc = self._help_center(conn, widget_id)
+            session = self._session(conn, hc.id, session_id)
+            if session_id and session is None:
+                raise InvalidRequest(f"session_id {session_id[:80]!r} is not a session of this "
+                                     "help center", status=422)
+            now = read_clock(conn).now()
+            row = {
+                "id": "msg_" + secrets.token_urlsafe(9),
+                "help_center_id": hc.id,
+                "session_id": session_id,
+                "sub": session.sub if session is not None else None,
+                "email": email,
+                "name": name,
+                "body": body,
+                "created_at": now,
+            }
+            conn.execute(sa.insert(messages).values(row))
+        return {key: row[key] for key in ("id", "session_id", "sub", "email", "name", "body")} | {
+            "created_at": isoformat(now)}
