@@ -22,9 +22,10 @@ from starlette.staticfiles import StaticFiles
 
 from verifier import keys
 from verifier.binding import Binder
+from verifier.controls import Controls
 from verifier.db import create_engine, migrate
 from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
-from verifier.routes import admin, identify, pages, widget
+from verifier.routes import admin, emulator, identify, pages, widget
 from verifier.sessions import Sessions
 from verifier.settings import Settings, env_default
 from verifier.store import Store
@@ -33,6 +34,7 @@ from verifier.templating import STATIC_DIR
 log = logging.getLogger("ferndesk_verifier")
 
 HC = "/api/help-centers/{id}"
+EHC = "/api/emulator/help-centers/{id}"
 
 
 async def healthz(_request: Request) -> Response:
@@ -66,6 +68,16 @@ def routes() -> list[BaseRoute]:
         Route(HC + "/sessions", admin.list_sessions, methods=["GET"]),
         Route(HC + "/identify-attempts", admin.list_attempts, methods=["GET"]),
         Route(HC + "/messages", admin.list_messages, methods=["GET"]),
+        # Emulator controls.
+        Route("/api/emulator/reset", emulator.reset_all, methods=["POST"]),
+        Route(EHC + "/reset", emulator.reset_help_center, methods=["POST"]),
+        Route("/api/emulator/clock", emulator.get_clock, methods=["GET"]),
+        Route("/api/emulator/clock", emulator.put_clock, methods=["PUT"]),
+        Route(EHC + "/faults", emulator.add_fault, methods=["POST"]),
+        Route(EHC + "/faults", emulator.list_faults, methods=["GET"]),
+        Route(EHC + "/faults", emulator.clear_faults, methods=["DELETE"]),
+        Route("/api/emulator/state", emulator.get_state, methods=["GET"]),
+        Route("/api/emulator/state", emulator.put_state, methods=["PUT"]),
     ]
 
 
@@ -125,6 +137,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.engine = engine
     app.state.store = Store(engine)
     app.state.sessions = Sessions(engine)
+    app.state.controls = Controls(engine)
     app.state.binder = Binder(engine, settings.attempts_kept, settings.sessions_kept)
     return app
 

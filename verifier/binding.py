@@ -39,6 +39,18 @@ class Widget:
     domain: str
     jwt_secret: str | None
     clock: ClockSetting
+    faults_pending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected fault, as consumed by one identify call."""
+
+    code: str | None
+    status: int | None
+    delay_ms: int
+    number: int  # this call is the number-th of the fault's ``times``
+    times: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +97,22 @@ class Binder:
         def p(sql: str) -> Prepared:
             return Prepared(sa.text(sql), engine)
 
+        # One indexed read gives identify everything it needs: the help center, its secret,
+        # the shared clock, and whether a fault is pending (checked further only if so).
         self._widget = p(
-            "SELECT h.id, h.domain, h.jwt_secret, c.offset_seconds, c.frozen_at "
+            "SELECT h.id, h.domain, h.jwt_secret, c.offset_seconds, c.frozen_at, "
+            "EXISTS (SELECT 1 FROM emulator_faults f WHERE f.help_center_id = h.id "
+            "AND f.remaining > 0) "
             "FROM help_centers h CROSS JOIN emulator_clock c "
             "WHERE h.widget_id = :widget_id AND c.id = 1"
+        )
+        # Consume one call of the oldest pending fault. The outer "remaining > 0" makes two
+        # racing calls (or workers) unable to both take the last one.
+        self._consume_fault = p(
+            "UPDATE emulator_faults SET remaining = remaining - 1 WHERE id = ("
+            "SELECT id FROM emulator_faults WHERE help_center_id = :hc AND remaining > 0 "
+            "ORDER BY id LIMIT 1) AND remaining > 0 "
+            "RETURNING code, status, delay_ms, times, remaining"
         )
         self._upsert_user = p(
             "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
@@ -189,7 +213,23 @@ class Binder:
             self._conn.commit()  # PostgreSQL opened a transaction for the read: end it
         if row is None:
             return None
-        return Widget(row[0], row[1], row[2], ClockSetting(row[3], row[4]))
+        return Widget(row[0], row[1], row[2], ClockSetting(row[3], row[4]), bool(row[5]))
+
+    def take_fault(self, widget: Widget) -> Fault | None:
+        """The fault this call must answer with, if one is pending; consumed atomically and
+        committed with the call's journal entry."""
+        if not widget.faults_pending:
+            return None
+        cursor = self._cursor()
+        try:
+            row = self._consume_fault.run(cursor, {"hc": widget.help_center_id}).fetchone()
+        except Exception as exc:
+            self._abandon(exc)
+            raise
+        if row is None:
+            return None
+        code, status, delay_ms, times, remaining = row
+        return Fault(code, status, delay_ms, times - remaining, times)
 
     async def bind(self, widget: Widget, identity: Identity, attempt: Attempt,
                    session_id: str | None, user_agent: str | None, now: float) -> Session:

@@ -38,6 +38,7 @@ class VerifierError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.http_status = status if status is not None else self.status
+        self.injected = False  # set when an emulator fault, not a real check, raised it
 
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "reason": self.reason}}
@@ -101,7 +102,13 @@ class Conflict(VerifierError):
 
 
 class InjectedFault(VerifierError):
+    """A fault injected with only a status: the message names the fault, not a product error."""
+
     code, status, message = "injected_fault", 500, "emulator fault injected"
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason, status=status)
+        self.message = f"emulator fault injected (status {self.http_status})"  # type: ignore[misc]
 
 
 class Unavailable(VerifierError):

@@ -112,3 +112,20 @@ emulator_clock = sa.Table(
     sa.Column("offset_seconds", sa.Double, nullable=False),
     sa.Column("frozen_at", sa.Double, nullable=True),
 )
+
+# Injected faults (emulator controls): the next ``remaining`` identify calls of a help center
+# answer ``code`` / ``status``, or wait ``delay_ms`` first. In the database, so that "the next
+# N calls" is counted once across every worker process.
+emulator_faults = sa.Table(
+    "emulator_faults",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _owner(),
+    sa.Column("times", sa.Integer, nullable=False),
+    sa.Column("remaining", sa.Integer, nullable=False),
+    sa.Column("code", sa.String(32), nullable=True),
+    sa.Column("status", sa.Integer, nullable=True),
+    sa.Column("delay_ms", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index(None, "help_center_id", "remaining"),
+)

@@ -46,7 +46,7 @@ def _help_center_json(row: Any) -> dict[str, Any]:
     }
 
 
-def _require(conn: Connection, help_center_id: str) -> Any:
+def require_help_center(conn: Connection, help_center_id: str) -> Any:
     row = conn.execute(
         sa.select(help_centers).where(help_centers.c.id == help_center_id)
     ).one_or_none()
@@ -84,7 +84,7 @@ class Store:
                 conn.execute(sa.insert(help_centers).values(values))
             except sa.exc.IntegrityError:
                 raise Conflict("the id or widget_id was taken by a concurrent call") from None
-            return _help_center_json(_require(conn, values["id"]))
+            return _help_center_json(require_help_center(conn, values["id"]))
 
     def list_help_centers(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -94,7 +94,7 @@ class Store:
 
     def get_help_center(self, help_center_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            return _help_center_json(_require(conn, help_center_id))
+            return _help_center_json(require_help_center(conn, help_center_id))
 
     def delete_help_center(self, help_center_id: str) -> None:
         with self.engine.begin() as conn:
@@ -107,7 +107,7 @@ class Store:
     def generate_secret(self, help_center_id: str) -> dict[str, Any]:
         secret = keys.generate_secret()
         with self.engine.begin() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             now = read_clock(conn).now()
             fingerprint = keys.fingerprint(secret)
             # Conditional update: two admins racing to generate cannot both get a secret.
@@ -118,7 +118,7 @@ class Store:
                         jwt_secret_fingerprint=fingerprint)
             )
             if done.rowcount == 0:
-                existing = _require(conn, help_center_id)
+                existing = require_help_center(conn, help_center_id)
                 raise SecretExists(
                     f"help center {help_center_id!r} has a secret "
                     f"({existing.jwt_secret_fingerprint}, created "
@@ -127,7 +127,7 @@ class Store:
 
     def secret_info(self, help_center_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = _require(conn, help_center_id)
+            row = require_help_center(conn, help_center_id)
         if row.jwt_secret is None:
             raise NoSecret(f"help center {help_center_id!r} has no JWT secret; POST to generate")
         return {"created_at": isoformat(row.jwt_secret_created_at),
@@ -135,7 +135,7 @@ class Store:
 
     def delete_secret(self, help_center_id: str) -> None:
         with self.engine.begin() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             done = conn.execute(
                 sa.update(help_centers)
                 .where(help_centers.c.id == help_center_id,
@@ -149,7 +149,7 @@ class Store:
 
     def list_users(self, help_center_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(users).where(users.c.help_center_id == help_center_id)
                 .order_by(users.c.created_at, users.c.id))
@@ -168,7 +168,7 @@ class Store:
 
     def delete_user(self, help_center_id: str, sub: str) -> None:
         with self.engine.begin() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             gone = conn.execute(sa.delete(users).where(
                 users.c.help_center_id == help_center_id, users.c.sub == sub))
             if gone.rowcount == 0:
@@ -176,7 +176,7 @@ class Store:
 
     def list_sessions(self, help_center_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(sessions).where(sessions.c.help_center_id == help_center_id)
                 .order_by(sessions.c.started_at.desc()))
@@ -195,7 +195,7 @@ class Store:
 
     def list_attempts(self, help_center_id: str, limit: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(identify_attempts)
                 .where(identify_attempts.c.help_center_id == help_center_id)
@@ -214,7 +214,7 @@ class Store:
 
     def list_messages(self, help_center_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            _require(conn, help_center_id)
+            require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(messages).where(messages.c.help_center_id == help_center_id)
                 .order_by(messages.c.created_at))

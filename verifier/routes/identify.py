@@ -13,6 +13,7 @@ identify, and this route reads five headers and writes one JSON body. Everything
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -22,11 +23,13 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from verifier import domains, tokens
-from verifier.binding import Attempt, Binder, Widget
+from verifier.binding import Attempt, Binder, Fault, Widget
 from verifier.clock import isoformat
 from verifier.cors import cors_headers, preflight_headers
 from verifier.errors import (
+    CONTRACT_ERRORS,
     DomainMismatch,
+    InjectedFault,
     InvalidJwt,
     InvalidRequest,
     JwtRequired,
@@ -82,6 +85,9 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
         widget = binder.widget(widget_id)
         if widget is None:
             raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
+        fault = binder.take_fault(widget)
+        if fault is not None:
+            await _suffer(fault, widget)
         jwt = body.get("jwt")
         if not isinstance(jwt, str) or not jwt.strip():
             raise JwtRequired(_why_no_jwt(body, jwt))
@@ -98,7 +104,7 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
             widget, identity, Attempt(origin, "ok", verdict.reason, identity.sub, fingerprint),
             session_id, headers.get("user-agent"), now)
     except VerifierError as error:
-        if widget is not None and error.code not in JOURNALED_BY_BINDER:
+        if widget is not None and (error.injected or error.code not in JOURNALED_BY_BINDER):
             await binder.record_failure(
                 widget, Attempt(origin, error.code, error.reason, _claimed_sub(body)),
                 widget.clock.now())
@@ -138,6 +144,20 @@ async def identify_preflight(request: Request) -> Response:
     origin = request.headers.get("origin")
     allowed = widget is not None and domains.caller_may_identify(widget.domain, origin).allowed
     return Response(status_code=204, headers=preflight_headers(request, allowed))
+
+
+async def _suffer(fault: Fault, widget: Widget) -> None:
+    """Wait and/or fail as the injected fault says (emulator controls)."""
+    if fault.delay_ms:
+        await asyncio.sleep(fault.delay_ms / 1000)
+    if fault.code is None and fault.status is None:
+        return
+    reason = (f"injected fault, call {fault.number} of {fault.times} "
+              f"(POST /api/emulator/help-centers/{widget.help_center_id}/faults)")
+    error = (InjectedFault(reason, status=fault.status) if fault.code is None
+             else CONTRACT_ERRORS[fault.code](reason, status=fault.status))
+    error.injected = True
+    raise error
 
 
 def _session_id(body: dict[str, Any]) -> str | None:

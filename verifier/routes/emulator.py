@@ -1,0 +1,109 @@
+"""The emulator controls (``/api/emulator/...``): reset, clock, faults, state export/import.
+
+Emulator-only powers the real service never offers, under their own prefix and behind the
+admin token, so that an integrator's CI can make time pass, inject failures and start from a
+known state.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from verifier.clock import parse_isoformat
+from verifier.controls import Controls
+from verifier.errors import InvalidRequest
+from verifier.payloads import read_json_object
+from verifier.routes.admin import admin_only
+from verifier.state import StateError, export_state, import_state, validate_fault
+
+MAX_STATE_BYTES = 32 * 1024 * 1024  # an export is larger than an identify body
+
+
+def _controls(request: Request) -> Controls:
+    controls: Controls = request.app.state.controls
+    return controls
+
+
+@admin_only
+async def reset_all(request: Request) -> Response:
+    await run_in_threadpool(_controls(request).reset_all)
+    return Response(status_code=204)
+
+
+@admin_only
+async def reset_help_center(request: Request) -> Response:
+    await run_in_threadpool(_controls(request).reset_help_center, request.path_params["id"])
+    return Response(status_code=204)
+
+
+@admin_only
+async def get_clock(request: Request) -> Response:
+    return JSONResponse(await run_in_threadpool(_controls(request).clock))
+
+
+@admin_only
+async def put_clock(request: Request) -> Response:
+    body = await read_json_object(request, request.app.state.settings.max_body_bytes,
+                                  optional=True)
+    unknown = set(body) - {"offset_seconds", "frozen_at"}
+    if unknown or len(body) > 1:
+        raise InvalidRequest("send {\"offset_seconds\": N}, {\"frozen_at\": ISO-8601} or {} "
+                             "(restores the real clock)", status=422)
+    offset, frozen = body.get("offset_seconds"), body.get("frozen_at")
+    if "offset_seconds" in body and (not isinstance(offset, int | float)
+                                     or isinstance(offset, bool)
+                                     or abs(offset) > 100 * 365 * 86400):
+        raise InvalidRequest("offset_seconds must be a number of seconds (within 100 years)",
+                             status=422)
+    frozen_at = None
+    if "frozen_at" in body:
+        try:
+            frozen_at = parse_isoformat(frozen) if isinstance(frozen, str) else None
+        except (ValueError, OverflowError):
+            frozen_at = None
+        if frozen_at is None:
+            raise InvalidRequest("frozen_at must be an ISO-8601 instant, e.g. "
+                                 "2026-11-24T10:00:00Z", status=422)
+    return JSONResponse(await run_in_threadpool(_controls(request).set_clock, offset, frozen_at))
+
+
+@admin_only
+async def add_fault(request: Request) -> Response:
+    body = await read_json_object(request, request.app.state.settings.max_body_bytes)
+    try:
+        fault = validate_fault(body)
+    except StateError as exc:
+        raise InvalidRequest(str(exc), status=422) from None
+    created = await run_in_threadpool(_controls(request).add_fault, request.path_params["id"],
+                                      fault)
+    return JSONResponse(created, status_code=201)
+
+
+@admin_only
+async def list_faults(request: Request) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_controls(request).list_faults, request.path_params["id"]))
+
+
+@admin_only
+async def clear_faults(request: Request) -> Response:
+    await run_in_threadpool(_controls(request).clear_faults, request.path_params["id"])
+    return Response(status_code=204)
+
+
+@admin_only
+async def get_state(request: Request) -> Response:
+    exported = await run_in_threadpool(export_state, request.app.state.engine)
+    return JSONResponse(exported, headers={"Cache-Control": "no-store"})
+
+
+@admin_only
+async def put_state(request: Request) -> Response:
+    body = await read_json_object(request, MAX_STATE_BYTES)
+    try:
+        await run_in_threadpool(import_state, request.app.state.engine, body, replace=True)
+    except StateError as exc:
+        raise InvalidRequest(f"state: {exc}", status=422) from None
+    return Response(status_code=204)

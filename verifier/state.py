@@ -1,0 +1,295 @@
+"""The whole state as JSON: export it, import it (replacing everything), or merge a seed.
+
+One shape serves three doors: ``GET/PUT /api/emulator/state`` and ``serve --seed FILE``. At its
+smallest it is the contract's seed shape (help centers with a secret and users); an export
+carries more (sessions, attempts, messages, faults, the clock) and imports what it exports.
+Secrets are readable here and nowhere else: importing or exporting a secret is an emulator-only
+power, as in any emulator's export.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from verifier import domains, keys
+from verifier.clock import isoformat, parse_isoformat
+from verifier.errors import CONTRACT_ERRORS
+from verifier.models import (
+    emulator_clock,
+    emulator_faults,
+    help_centers,
+    identify_attempts,
+    messages,
+    sessions,
+    users,
+)
+from verifier.store import read_clock
+
+
+class StateError(ValueError):
+    """The state cannot be loaded; the message names the entry and the field."""
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def export_state(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        clock = read_clock(conn)
+        exported = []
+        for hc in conn.execute(sa.select(help_centers).order_by(help_centers.c.created_at,
+                                                                help_centers.c.id)):
+            owned = _owned_rows(conn, hc.id)
+            exported.append({
+                "id": hc.id,
+                "name": hc.name,
+                "domain": hc.domain,
+                "widget_id": hc.widget_id,
+                "created_at": isoformat(hc.created_at),
+                "jwt_secret": hc.jwt_secret,
+                "jwt_secret_created_at": isoformat(hc.jwt_secret_created_at),
+                **owned,
+            })
+    return {"help_centers": exported,
+            "clock": {"offset_seconds": clock.offset_seconds,
+                      "frozen_at": isoformat(clock.frozen_at)}}
+
+
+def _owned_rows(conn: Connection, hc_id: str) -> dict[str, list[dict[str, Any]]]:
+    def rows(table: sa.Table, order: sa.Column[Any]) -> list[dict[str, Any]]:
+        selected = conn.execute(sa.select(table).where(table.c.help_center_id == hc_id)
+                                .order_by(order))
+        return [_exported_row(table, dict(row._mapping)) for row in selected]
+
+    return {
+        "users": rows(users, users.c.id),
+        "sessions": rows(sessions, sessions.c.started_at),
+        "identify_attempts": rows(identify_attempts, identify_attempts.c.id),
+        "messages": rows(messages, messages.c.created_at),
+        "faults": rows(emulator_faults, emulator_faults.c.id),
+    }
+
+
+_INTERNAL = {"help_center_id", "email_normalized"}
+_SURROGATE_IDS = {"users", "identify_attempts", "emulator_faults"}  # autoincrement: not exported
+
+
+def _exported_row(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in _INTERNAL or (key == "id" and table.name in _SURROGATE_IDS):
+            continue
+        if key == "custom_attributes" and value is not None:
+            value = json.loads(value)
+        elif isinstance(table.c[key].type, sa.Double):
+            value = isoformat(value)
+        out[key] = value
+    return out
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+def import_state(engine: Engine, data: Any, *, replace: bool) -> list[dict[str, Any]]:
+    """Load ``data`` in one transaction. ``replace`` empties the database first (PUT state);
+    otherwise help centers are inserted or updated by id (a seed)."""
+    if not isinstance(data, dict) or not isinstance(data.get("help_centers", []), list):
+        raise StateError("expected an object with a help_centers list")
+    loaded = []
+    with engine.begin() as conn:
+        if replace:
+            conn.execute(sa.delete(help_centers))  # cascades to everything they own
+        now = read_clock(conn).now()
+        for index, entry in enumerate(data.get("help_centers", [])):
+            loaded.append(_load_help_center(conn, entry, f"help_centers[{index}]", now))
+        if "clock" in data or replace:
+            _load_clock(conn, data.get("clock") or {})
+    return loaded
+
+
+def _load_help_center(conn: Connection, entry: Any, where: str, now: float) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise StateError(f"{where}: must be an object")
+    hc_id = _text(entry, "id", where)
+    try:
+        domain = domains.normalize_help_center_domain(_text(entry, "domain", where))
+    except domains.InvalidHelpCenterDomain as refused:
+        raise StateError(f"{where}: domain: {refused.reason}") from None
+    secret = _optional_text(entry, "jwt_secret", where)
+    values = {
+        "name": _optional_text(entry, "name", where) or hc_id,
+        "domain": domain,
+        "widget_id": _optional_text(entry, "widget_id", where) or hc_id,
+        "jwt_secret": secret,
+        "jwt_secret_created_at": (_instant(entry, "jwt_secret_created_at", where) or now)
+        if secret else None,
+        "jwt_secret_fingerprint": keys.fingerprint(secret) if secret else None,
+    }
+    existing = conn.execute(sa.select(help_centers.c.jwt_secret, help_centers.c.
+                                      jwt_secret_created_at).where(help_centers.c.id == hc_id)
+                            ).one_or_none()
+    try:
+        if existing is None:
+            conn.execute(sa.insert(help_centers).values(
+                id=hc_id, created_at=_instant(entry, "created_at", where) or now, **values))
+        else:
+            if existing.jwt_secret == secret and "jwt_secret_created_at" not in entry:
+                values["jwt_secret_created_at"] = existing.jwt_secret_created_at
+            conn.execute(sa.update(help_centers).where(help_centers.c.id == hc_id)
+                         .values(**values))
+        for u_index, user in enumerate(_list(entry, "users", where)):
+            _load_user(conn, hc_id, user, f"{where}.users[{u_index}]", now)
+        for s_index, session in enumerate(_list(entry, "sessions", where)):
+            _load_session(conn, hc_id, session, f"{where}.sessions[{s_index}]", now)
+        for a_index, attempt in enumerate(_list(entry, "identify_attempts", where)):
+            _load_attempt(conn, hc_id, attempt, f"{where}.identify_attempts[{a_index}]", now)
+        for m_index, message in enumerate(_list(entry, "messages", where)):
+            _load_message(conn, hc_id, message, f"{where}.messages[{m_index}]", now)
+        for f_index, fault in enumerate(_list(entry, "faults", where)):
+            _load_fault(conn, hc_id, fault, f"{where}.faults[{f_index}]", now)
+    except sa.exc.IntegrityError:
+        raise StateError(f"{where}: widget_id, a user's sub or email, or a session id is "
+                         "used twice") from None
+    return {"id": hc_id, "widget_id": values["widget_id"], "domain": domain}
+
+
+def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float) -> None:
+    _object(user, where)
+    sub, email = _text(user, "sub", where), _text(user, "email", where)
+    attrs = user.get("custom_attributes", user.get("customAttributes"))
+    if attrs is not None and not isinstance(attrs, dict):
+        raise StateError(f"{where}: custom_attributes must be an object")
+    values = {
+        "email": email,
+        "email_normalized": email.lower(),
+        "name": _optional_text(user, "name", where),
+        "custom_attributes": None if attrs is None else json.dumps(attrs),
+        "last_seen_at": _instant(user, "last_seen_at", where) or now,
+    }
+    done = conn.execute(sa.update(users).where(users.c.help_center_id == hc_id,
+                                               users.c.sub == sub).values(**values))
+    if done.rowcount == 0:
+        conn.execute(sa.insert(users).values(
+            help_center_id=hc_id, sub=sub,
+            created_at=_instant(user, "created_at", where) or now, **values))
+
+
+def _load_session(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
+    _object(row, where)
+    conn.execute(sa.delete(sessions).where(sessions.c.id == _text(row, "id", where),
+                                           sessions.c.help_center_id == hc_id))
+    conn.execute(sa.insert(sessions).values(
+        id=_text(row, "id", where), help_center_id=hc_id,
+        **{key: _optional_text(row, key, where)
+           for key in ("sub", "email", "name", "origin", "user_agent")},
+        started_at=_instant(row, "started_at", where) or now,
+        identified_at=_instant(row, "identified_at", where)))
+
+
+def _load_attempt(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
+    _object(row, where)
+    conn.execute(sa.insert(identify_attempts).values(
+        help_center_id=hc_id, at=_instant(row, "at", where) or now,
+        code=_text(row, "code", where), reason=_optional_text(row, "reason", where) or "",
+        **{key: _optional_text(row, key, where) for key in ("origin", "sub",
+                                                            "token_fingerprint")}))
+
+
+def _load_message(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
+    _object(row, where)
+    conn.execute(sa.insert(messages).values(
+        id=_text(row, "id", where), help_center_id=hc_id, body=_text(row, "body", where),
+        created_at=_instant(row, "created_at", where) or now,
+        **{key: _optional_text(row, key, where)
+           for key in ("session_id", "sub", "email", "name")}))
+
+
+def _load_fault(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
+    _object(row, where)
+    fault = validate_fault(row, where)
+    remaining = row.get("remaining", fault["times"])
+    if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining < 0:
+        raise StateError(f"{where}: remaining must be a whole number >= 0")
+    conn.execute(sa.insert(emulator_faults).values(
+        help_center_id=hc_id, remaining=remaining,
+        created_at=_instant(row, "created_at", where) or now, **fault))
+
+
+def _load_clock(conn: Connection, clock: Any) -> None:
+    _object(clock, "clock")
+    offset = clock.get("offset_seconds", 0) or 0
+    if not isinstance(offset, int | float) or isinstance(offset, bool):
+        raise StateError("clock: offset_seconds must be a number")
+    conn.execute(sa.update(emulator_clock).where(emulator_clock.c.id == 1).values(
+        offset_seconds=float(offset), frozen_at=_instant(clock, "frozen_at", "clock")))
+
+
+MAX_FAULT_DELAY_MS = 60_000
+MAX_FAULT_TIMES = 100_000
+
+
+def validate_fault(body: dict[str, Any], where: str = "fault") -> dict[str, Any]:
+    """``{"times", "code"?, "status"?, "delay_ms"?}`` checked: the values a fault row holds."""
+    times = body.get("times")
+    if not _whole(times) or not 1 <= times <= MAX_FAULT_TIMES:
+        raise StateError(f"{where}: times must be a whole number from 1 to {MAX_FAULT_TIMES}")
+    code, status, delay = body.get("code"), body.get("status"), body.get("delay_ms", 0)
+    if code is not None and code not in CONTRACT_ERRORS:
+        raise StateError(f"{where}: code must be one of {', '.join(sorted(CONTRACT_ERRORS))}")
+    if status is not None and (not _whole(status) or not 100 <= status <= 599):
+        raise StateError(f"{where}: status must be an HTTP status from 100 to 599")
+    if not _whole(delay) or not 0 <= delay <= MAX_FAULT_DELAY_MS:
+        raise StateError(f"{where}: delay_ms must be a whole number from 0 to "
+                         f"{MAX_FAULT_DELAY_MS}")
+    if code is None and status is None and not delay:
+        raise StateError(f"{where}: give a code, a status or a delay_ms")
+    return {"times": times, "code": code, "status": status, "delay_ms": delay}
+
+
+# -- field readers ---------------------------------------------------------------------------
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _object(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise StateError(f"{where}: must be an object")
+
+
+def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = entry.get(key) or []
+    if not isinstance(value, list):
+        raise StateError(f"{where}: {key} must be a list")
+    return value
+
+
+def _text(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise StateError(f"{where}: {key} must be a non-empty string")
+    return value
+
+
+def _optional_text(entry: dict[str, Any], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise StateError(f"{where}: {key} must be a string")
+    return value
+
+
+def _instant(entry: dict[str, Any], key: str, where: str) -> float | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_isoformat(value) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise StateError(f"{where}: {key} must be an ISO-8601 instant") from None
