@@ -94,8 +94,9 @@ def create_app(settings: Settings) -> Starlette:
         # Everything loaded so far (the PSL trie, SQLAlchemy's metadata, the migrations) lives as
         # long as the process. Freezing it keeps the collector from re-scanning it: without this
         # each full collection pauses the event loop ~30 ms, which was identify's p99.
-        gc.collect()
-        gc.freeze()
+        if settings.freeze_gc:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

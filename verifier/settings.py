@@ -27,6 +27,9 @@ class Settings:
     attempts_kept: int = 1000
     sessions_kept: int = 10000
     log_level: str = "info"
+    # Freeze the import-time heap out of the garbage collector after start (see app.py); off
+    # when the app runs inside someone else's process (the pytest plugin).
+    freeze_gc: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
