@@ -25,7 +25,7 @@ from verifier.binding import Binder
 from verifier.controls import Controls
 from verifier.db import create_engine, migrate
 from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
-from verifier.routes import admin, emulator, identify, pages, widget
+from verifier.routes import admin, docs, emulator, identify, pages, widget
 from verifier.sessions import Sessions
 from verifier.settings import Settings, env_default
 from verifier.store import Store
@@ -44,6 +44,8 @@ async def healthz(_request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", docs.openapi_json, methods=["GET"]),
+        Route("/docs", docs.docs_page, methods=["GET"]),
         # The help center's home page on its own domain, else the verifier's landing page.
         Route("/", pages.home, methods=["GET"]),
         Route("/sdk.js", pages.sdk_js, methods=["GET"]),
