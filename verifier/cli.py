@@ -1,19 +1,43 @@
-"""The ``ferndesk-verifier`` command. ``serve`` is the front door.
+"""The ``ferndesk-verifier`` command. ``serve`` is the front door; ``token`` and ``inspect`` are
+the two tools an integrator reaches for while wiring identify up.
 
-Every flag has a ``FERNDESK_VERIFIER_*`` twin. The parent process migrates the database, loads
-the seed and the demo help center once, then hands the app to uvicorn (with ``--workers N`` the
-workers rebuild the same settings from the environment this process sets for them).
+``serve``: every flag has a ``FERNDESK_VERIFIER_*`` twin. The parent process migrates the
+database, loads the seed and the demo help center once, then hands the app to uvicorn (with
+``--workers N`` the workers rebuild the same settings from the environment this process sets for
+them).
+
+``token`` mints an identify JWT the way an integrator's backend should, so that a test or a shell
+script (``TOKEN=$(ferndesk-verifier token ...)``) needs no JWT library; ``--help-center`` reads
+the secret from a running verifier (``GET /api/emulator/state``) so it is never copied by hand.
+Its ``--claim``/``--omit`` mint deliberately wrong tokens too. It signs exactly as identify
+verifies (the secret's UTF-8 bytes, any length, no warning).
+
+``inspect`` explains a token without a server: every check of the contract, every problem, the
+secret mistake that explains a bad signature (see ``verifier.inspection``, which holds the logic).
+
+Exit codes: 0 success (``inspect``: no problem found and, given a secret, the signature verifies);
+1 failure (``inspect``: at least one problem; ``token``: the secret could not be fetched; ``serve``:
+could not start); 2 usage error (argparse's, and a ``--secret-env`` variable unset or empty).
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import logging
 import os
+import re
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from verifier import keys
+from verifier.clock import parse_isoformat
 from verifier.settings import DEFAULT_DATABASE_URL, ENV_PREFIX, Settings, env_default
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 1
@@ -30,14 +54,75 @@ def _int_env(name: str, fallback: int) -> int:
                          f"got {value!r}") from None
 
 
+_RAW = argparse.RawDescriptionHelpFormatter
+
+_MAIN_EPILOG = """\
+examples:
+  ferndesk-verifier serve --demo
+  TOKEN=$(ferndesk-verifier token --help-center demo --sub u-1 --email ada@acme.com)
+  ferndesk-verifier inspect "$TOKEN" --secret-env FERNDESK_JWT_SECRET
+
+Run `ferndesk-verifier COMMAND --help` for each command's flags and examples.
+"""
+
+_SERVE_EPILOG = """\
+examples:
+  ferndesk-verifier serve --demo
+  ferndesk-verifier serve --port 9000 --seed seed.toml --admin-token dev-admin
+  FERNDESK_VERIFIER_DATABASE_URL=postgresql+psycopg://localhost/verifier ferndesk-verifier serve
+"""
+
+_TOKEN_EPILOG = f"""\
+The JWT alone goes to stdout, so TOKEN=$(ferndesk-verifier token ...) works. It is signed with
+HS256 exactly as identify verifies it; exp is now + --expires-in (now: the local clock, or
+--now for the emulator's frozen clock).
+
+examples:
+  ferndesk-verifier token --secret-env FERNDESK_JWT_SECRET --sub u-1 --email ada@acme.com
+  ferndesk-verifier token --help-center demo --sub u-1 --email ada@acme.com --name Ada \\
+      --attr plan=pro --attr seats=3 --attr beta=true --expires-in 15m
+  ferndesk-verifier token --secret-env S --sub u-1 --email ada@acme.com --expires-in=-10m
+      (already expired: note the = before a negative duration)
+  ferndesk-verifier token --secret-env S --sub u-1 --email ada@acme.com \\
+      --omit sub --claim userId='"u-1"'      (the old userId mistake, on purpose)
+  ferndesk-verifier token --secret-env S --sub u-1 --email ada@acme.com --claim sub=42
+
+--help-center reads the secret from a running verifier: GET <server>/api/emulator/state with
+the admin token ({ENV_PREFIX}URL and {ENV_PREFIX}ADMIN_TOKEN are the defaults).
+
+exit codes: 0 token printed; 1 the secret could not be fetched (server unreachable, admin
+token refused, unknown help center, no secret); 2 usage error.
+"""
+
+_INSPECT_EPILOG = """\
+Checks everything identify checks, and reports every problem, not just the first: header
+(alg exactly HS256), signature (with a secret; when it fails, the common secret mistakes are
+tried: a trailing newline or space, quotes, the secret base64- or hex-decoded), exp, nbf/iat
+(60 s leeway), sub, email, name, customAttributes. The secret is never printed.
+
+examples:
+  ferndesk-verifier inspect "$TOKEN"
+  ferndesk-verifier inspect "$TOKEN" --secret-env FERNDESK_JWT_SECRET
+  ferndesk-verifier inspect "$TOKEN" --secret-env S --now 2026-11-25T10:00:00Z --json
+  echo "$TOKEN" | ferndesk-verifier inspect - --secret-env S
+
+--json prints {"valid", "verdict", "checks": [{"name", "ok", "detail"}], "header", "claims"};
+a check's ok is true, false, or null (not checked, or information only).
+
+exit codes: 0 no problem found (and, with a secret, the signature verifies);
+            1 at least one problem; 2 usage error.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ferndesk-verifier",
+        prog="ferndesk-verifier", formatter_class=_RAW, epilog=_MAIN_EPILOG,
         description="A local emulator of the Ferndesk help center's JWT identification.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, title="commands",
+                                     metavar="COMMAND")
     serve = commands.add_parser(
-        "serve", help="run the verifier",
-        description="Run the verifier. Every flag can also be set as FERNDESK_VERIFIER_<FLAG>, "
+        "serve", help="run the verifier", formatter_class=_RAW, epilog=_SERVE_EPILOG,
+        description="Run the verifier. Every flag can also be set as FERNDESK_VERIFIER_<FLAG>,\n"
                     "e.g. FERNDESK_VERIFIER_DATABASE_URL.")
     serve.add_argument("--host", default=env_default("host", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=_int_env("port", 8765))
@@ -57,7 +142,146 @@ def build_parser() -> argparse.ArgumentParser:
                        help="sessions kept per help center (default: %(default)s)")
     serve.add_argument("--log-level", default=env_default("log_level", "info"),
                        choices=["debug", "info", "warning", "error"])
+    _add_token_parser(commands)
+    _add_inspect_parser(commands)
     return parser
+
+
+def _add_secret_arguments(parser: argparse.ArgumentParser, required: bool) -> Any:
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument("--secret", type=_secret_argument, metavar="S",
+                       help="the help center's JWT secret (visible to other local users in the "
+                            "process list: prefer --secret-env)")
+    group.add_argument("--secret-env", type=_secret_from_environment, metavar="VAR",
+                       help="read the secret from environment variable VAR, as is (not "
+                            "stripped: a stray newline is a mistake worth catching)")
+    return group
+
+
+def _add_token_parser(commands: Any) -> None:
+    token = commands.add_parser(
+        "token", help="mint an identify JWT (prints it alone, for TOKEN=$(...))",
+        formatter_class=_RAW, epilog=_TOKEN_EPILOG,
+        description="Mint an HS256 identify JWT signed with a help center's secret.")
+    secret = _add_secret_arguments(token, required=True)
+    secret.add_argument("--help-center", metavar="ID",
+                        help="fetch the secret of help center ID from a running verifier")
+    token.add_argument("--server", metavar="URL",
+                       default=env_default("url", "http://127.0.0.1:8765"),
+                       help=f"the verifier for --help-center (env {ENV_PREFIX}URL; "
+                            "default: %(default)s)")
+    token.add_argument("--admin-token", metavar="T", default=env_default("admin_token"),
+                       help=f"admin token for --help-center (env {ENV_PREFIX}ADMIN_TOKEN)")
+    token.add_argument("--sub", required=True, help="the user's stable id")
+    token.add_argument("--email", required=True, help="the user's email")
+    token.add_argument("--name", help="the user's display name")
+    token.add_argument("--attr", action="append", default=[], type=_attribute,
+                       metavar="KEY=VALUE",
+                       help="a customAttributes entry; VALUE is JSON when it parses (seats=3, "
+                            "beta=true), else a string (plan=pro). Repeatable")
+    expiry = token.add_mutually_exclusive_group()
+    expiry.add_argument("--expires-in", type=_duration, default=3600, metavar="DURATION",
+                        help="exp = now + DURATION: 90s, 15m, 1h, 2d or seconds (default 1h; "
+                             "negative mints an expired token)")
+    expiry.add_argument("--no-exp", action="store_true", help="mint a token without exp")
+    token.add_argument("--claim", action="append", default=[], type=_claim,
+                       metavar="KEY=JSON",
+                       help="add or override any claim with a JSON value, applied after the "
+                            "flags above (sub=42, userId='\"u-1\"'). Repeatable")
+    token.add_argument("--omit", action="append", default=[], metavar="KEY",
+                       help="leave claim KEY out (applied last). Repeatable")
+    token.add_argument("--now", type=_instant, metavar="ISO",
+                       help="the instant exp counts from (ISO-8601, e.g. the emulator's frozen "
+                            "clock; default: the local clock)")
+
+
+def _add_inspect_parser(commands: Any) -> None:
+    inspect = commands.add_parser(
+        "inspect", help="explain a JWT: every check identify makes, every problem",
+        formatter_class=_RAW, epilog=_INSPECT_EPILOG,
+        description="Explain an identify JWT as a checklist, without a server.")
+    inspect.add_argument("jwt", metavar="JWT", help="the token, or - to read it from stdin")
+    _add_secret_arguments(inspect, required=False)
+    inspect.add_argument("--now", type=_instant, metavar="ISO",
+                         help="check exp/nbf/iat at this instant (ISO-8601; default: the local "
+                              "clock)")
+    inspect.add_argument("--json", action="store_true",
+                         help="print a machine-readable object instead of the checklist")
+
+
+# -- argument types (argparse turns their ArgumentTypeError into a usage error, exit 2) --------
+
+_DURATION = re.compile(r"(-?\d+)\s*([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> int:
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 90s, 15m, 1h, 2d or 3600, got {text!r}")
+    return int(match[1]) * _UNIT_SECONDS[match[2]]
+
+
+def _instant(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return parse_isoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO-8601 instant such as 2026-11-25T10:00:00Z, got {text!r}") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_value(text: str) -> Any:
+    """Strict JSON: NaN and Infinity (which Python's json accepts) are refused."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _key_value(text: str, what: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return key, value
+
+
+def _attribute(text: str) -> tuple[str, Any]:
+    key, value = _key_value(text, "KEY=VALUE")
+    try:
+        return key, _json_value(value)
+    except ValueError:
+        return key, value
+
+
+def _claim(text: str) -> tuple[str, Any]:
+    key, value = _key_value(text, "KEY=JSON")
+    try:
+        return key, _json_value(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"the value of {key} must be JSON, got {value!r}; quote strings: "
+            f"{key}='\"{value}\"'") from None
+
+
+def _secret_argument(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("the secret is empty")
+    return text
+
+
+def _secret_from_environment(name: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"environment variable {name} is not set")
+    if not value:
+        raise argparse.ArgumentTypeError(f"environment variable {name} is empty")
+    return value
 
 
 def settings_from_environment() -> Settings:
@@ -151,8 +375,147 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# -- token ------------------------------------------------------------------------------------
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr, exit code 1."""
+
+
+def token(args: argparse.Namespace) -> int:
+    try:
+        secret = args.secret or args.secret_env or _fetch_secret(
+            args.server, args.admin_token, args.help_center)
+    except CommandError as exc:
+        print(f"ferndesk-verifier: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if secret != secret.strip():
+        print("ferndesk-verifier: warning: the secret has leading or trailing whitespace; the "
+              "token is signed with it as is", file=sys.stderr)
+    now = time.time() if args.now is None else args.now
+    claims = token_claims(sub=args.sub, email=args.email, name=args.name,
+                          attributes=args.attr, exp=None if args.no_exp else now + args.expires_in,
+                          overrides=args.claim, omit=args.omit)
+    print(mint(claims, secret))
+    return EXIT_OK
+
+
+def token_claims(*, sub: str, email: str, name: str | None, attributes: Sequence[tuple[str, Any]],
+                 exp: float | None, overrides: Sequence[tuple[str, Any]],
+                 omit: Sequence[str]) -> dict[str, Any]:
+    """The claim set ``token`` signs: the flags, then ``--claim`` overrides, then ``--omit``."""
+    claims: dict[str, Any] = {"sub": sub, "email": email}
+    if name is not None:
+        claims["name"] = name
+    if attributes:
+        claims["customAttributes"] = dict(attributes)
+    if exp is not None:
+        claims["exp"] = int(exp)
+    claims.update(overrides)
+    for key in omit:
+        claims.pop(key, None)
+    return claims
+
+
+def mint(claims: dict[str, Any], secret: str) -> str:
+    """An HS256 JWT over ``claims``, keyed exactly as identify keys its verification (the
+    secret's UTF-8 bytes, whatever its length or look), which PyJWT's ``jwt.encode`` is not: it
+    warns about short secrets and refuses ones that look like PEM keys."""
+    from verifier.tokens import _JWS
+
+    payload = json.dumps(claims, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _JWS.encode(payload, secret, algorithm="HS256")
+
+
+def _fetch_secret(server: str, admin_token: str | None, help_center: str) -> str:
+    """The help center's secret, from a running verifier's ``GET /api/emulator/state``."""
+    url = server.rstrip("/") + "/api/emulator/state"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CommandError(f"--server must be an http:// or https:// URL, got {server!r}")
+    headers = {"Accept": "application/json"}
+    if admin_token:
+        headers["Authorization"] = f"Bearer {admin_token}"
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked above)
+    try:
+        with _opener(parts.hostname).open(request, timeout=10) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        raise CommandError(_http_failure(exc.code, url, admin_token)) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise CommandError(f"cannot reach the verifier at {server}: {reason} (is "
+                           f"`ferndesk-verifier serve` running there? set --server or "
+                           f"{ENV_PREFIX}URL)") from None
+    return _secret_in_state(body, url, help_center)
+
+
+def _opener(hostname: str) -> urllib.request.OpenerDirector:
+    """A loopback verifier is reached directly, whatever HTTP_PROXY says."""
+    try:
+        loopback = hostname == "localhost" or ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        loopback = False
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}) if loopback
+                                       else urllib.request.ProxyHandler())
+
+
+def _http_failure(status: int, url: str, admin_token: str | None) -> str:
+    if status == 401:
+        if not admin_token:
+            return (f"{url} needs the admin token: pass --admin-token or set "
+                    f"{ENV_PREFIX}ADMIN_TOKEN")
+        return (f"{url} refused the admin token (401): check --admin-token or "
+                f"{ENV_PREFIX}ADMIN_TOKEN")
+    if status == 404:
+        return (f"{url} does not exist (404): this verifier is too old for --help-center; use "
+                "--secret-env instead")
+    return f"{url} answered HTTP {status}"
+
+
+def _secret_in_state(body: bytes, url: str, help_center: str) -> str:
+    from verifier.tokens import NOT_CONFIGURED_REASON
+
+    try:
+        state = json.loads(body)
+    except ValueError:
+        raise CommandError(f"{url} did not answer JSON") from None
+    centers = state.get("help_centers") if isinstance(state, dict) else None
+    if not isinstance(centers, list):
+        raise CommandError(f"{url} answered without a help_centers list")
+    entries = [entry for entry in centers if isinstance(entry, dict)]
+    found = next((entry for entry in entries if entry.get("id") == help_center), None)
+    if found is None:
+        known = ", ".join(str(entry.get("id")) for entry in entries) or "none"
+        raise CommandError(f"no help center {help_center!r} on this verifier (known: {known})")
+    secret = found.get("jwt_secret")
+    if not secret or not isinstance(secret, str):
+        reason = NOT_CONFIGURED_REASON.replace("{id}", help_center)
+        raise CommandError(f"help center {help_center!r}: {reason}")
+    return secret
+
+
+# -- inspect ----------------------------------------------------------------------------------
+
+
+def inspect(args: argparse.Namespace) -> int:
+    from verifier.inspection import as_json, inspect_token, render
+
+    jwt = sys.stdin.read().rstrip("\r\n") if args.jwt == "-" else args.jwt
+    now = time.time() if args.now is None else args.now
+    result = inspect_token(jwt, args.secret or args.secret_env, now)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    print(json.dumps(as_json(result), indent=2) if args.json else render(result))
+    return EXIT_OK if result.valid else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "token":
+        return token(args)
+    if args.command == "inspect":
+        return inspect(args)
     return EXIT_USAGE
