@@ -85,10 +85,13 @@ def routes() -> list[BaseRoute]:
 
 def create_app(settings: Settings) -> Starlette:
     engine = create_engine(settings.database_url)
-    driver_unavailable: tuple[type[BaseException], ...] = (sa.exc.OperationalError,)
+    # Every way "the database did not answer" surfaces: through SQLAlchemy (admin queries) or
+    # straight from the driver (identify's raw connection), including the pool's own timeout.
+    driver_unavailable: tuple[type[BaseException], ...] = (
+        sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
     dbapi = engine.dialect.dbapi
     if dbapi is not None:
-        driver_unavailable += (dbapi.OperationalError,)
+        driver_unavailable += (dbapi.OperationalError, dbapi.InterfaceError)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

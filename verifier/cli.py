@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="sessions kept per help center (default: %(default)s)")
     serve.add_argument("--log-level", default=env_default("log_level", "info"),
                        choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--db-wait", type=float, default=float(_int_env("db_wait", 30)),
+                       help="seconds to keep retrying an unreachable database at start "
+                            "(default: %(default)s)")
     _add_token_parser(commands)
     _add_inspect_parser(commands)
     return parser
@@ -310,9 +313,10 @@ def _export(settings: Settings, demo: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
     import uvicorn
 
-    from verifier.db import DatabaseUrlError, create_engine, migrate
+    from verifier.db import DatabaseUrlError, create_engine, migrate, wait_for_database
     from verifier.seeding import SeedError, apply_seed, read_seed
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
@@ -326,6 +330,13 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         engine = create_engine(settings.database_url)
+        try:
+            wait_for_database(engine, args.db_wait)
+        except sa.exc.DBAPIError as exc:
+            print(f"ferndesk-verifier: the database {_safe_url(settings.database_url)} cannot "
+                  f"be reached after {args.db_wait:g} s ({type(exc.orig).__name__}: "
+                  f"{str(exc.orig).strip().splitlines()[0][:200]})", file=sys.stderr)
+            return EXIT_FAILED
         migrate(engine)
         if settings.seed:
             for loaded in apply_seed(engine, read_seed(settings.seed)):

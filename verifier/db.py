@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,31 @@ def create_engine(url: str) -> Engine:
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        # Never hang: a dead server fails a connect in 5 s and a statement in 10 s, and the
+        # caller answers 503 unavailable instead of holding the request.
+        connect_args = {"connect_timeout": 5, "options": "-c statement_timeout=10000"}
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8,
+                            pool_timeout=10, connect_args=connect_args)
+
+
+def wait_for_database(engine: Engine, seconds: float) -> None:
+    """Connect, retrying for up to ``seconds`` (a database starting beside us in CI or
+    compose); raises the last error when it never answers."""
+    deadline = time.monotonic() + seconds
+    delay = 0.25
+    while True:
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            return
+        except sa.exc.DBAPIError:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("database not reachable yet; retrying in %.1f s", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

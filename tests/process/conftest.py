@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, fresh_database_url
 
 
 def free_port() -> int:
@@ -66,10 +66,13 @@ class Server:
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start servers for this test; without a URL they share the test's fresh database
+    (SQLite, or PostgreSQL under FERNDESK_VERIFIER_TEST_DATABASE_URL), so a restart finds it."""
     started: list[Server] = []
+    database_url = fresh_database_url(tmp_path)
 
-    def start(*extra: str, database_url: str | None = None) -> Server:
-        server = Server(database_url or f"sqlite:///{tmp_path / 'verifier.db'}", *extra)
+    def start(*extra: str, database_url: str | None = database_url) -> Server:
+        server = Server(database_url or fresh_database_url(tmp_path), *extra)
         started.append(server)
         return server
 

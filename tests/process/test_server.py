@@ -68,3 +68,27 @@ def test_sigterm_stops_the_server_cleanly(start_server) -> None:
     assert server.process.returncode in (0, -15), output
     assert "Application shutdown complete" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("workers", ["1", "4"])
+def test_a_fault_of_five_is_consumed_exactly_five_times_across_workers(start_server,
+                                                                       workers: str) -> None:
+    server = start_server("--workers", workers)
+    hc_id, widget_id, secret = _help_center(server.base)
+    httpx2.post(f"{server.base}/api/emulator/help-centers/{hc_id}/faults", headers=ADMIN,
+                json={"times": 5, "status": 503}).raise_for_status()
+    tokens = [_token(secret, f"user-{n}", f"user-{n}@acme.com") for n in range(50)]
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(lambda t: _identify(server.base, widget_id, t).status_code,
+                                 tokens))
+    assert statuses.count(503) == 5, statuses
+    assert statuses.count(200) == 45, statuses
+
+
+def test_servers_starting_together_migrate_once(start_server) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        servers = list(pool.map(lambda _: start_server(), range(4)))
+    for server in servers:
+        assert httpx2.get(server.base + "/healthz").status_code == 200
+    _, widget_id, secret = _help_center(servers[0].base)
+    assert _identify(servers[3].base, widget_id, _token(secret, "u-1")).status_code == 200

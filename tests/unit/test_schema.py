@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from tests.conftest import fresh_database_url
 from verifier.db import create_engine, migrate
 from verifier.models import metadata
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'schema.db'}")
+    engine = create_engine(fresh_database_url(tmp_path))
     migrate(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -21,7 +22,7 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
 
 
 def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'twice.db'}")
+    engine = create_engine(fresh_database_url(tmp_path))
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
@@ -31,7 +32,7 @@ def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
 
 def test_the_schema_refuses_a_second_binding_of_one_email(tmp_path: Path) -> None:
     """The invariant lives in the database, not only in Python."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'uniq.db'}")
+    engine = create_engine(fresh_database_url(tmp_path))
     migrate(engine)
     row = {"help_center_id": "hc", "email": "a@b.co", "email_normalized": "a@b.co",
            "created_at": 0, "last_seen_at": 0}
