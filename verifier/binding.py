@@ -17,6 +17,7 @@ On SQLite a refused statement undoes only itself, which is what lets calls share
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -85,10 +86,16 @@ class Binder:
     def __init__(self, engine: Engine, attempts_kept: int, sessions_kept: int) -> None:
         self._engine = engine
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError
-        self._savepoints = engine.dialect.name != "sqlite"
+        # SQLite: the driver opens a transaction before the first write and a refused
+        # statement undoes only itself. Elsewhere (PostgreSQL) we drive transactions ourselves
+        # on an autocommit connection, pipeline each call's statements into one round trip,
+        # and guard refusable statements with a savepoint, since an error aborts a transaction.
+        self._explicit = engine.dialect.name != "sqlite"
+        self._in_transaction = False
         self._conn: Any = None
         self._pooled: Any = None
         self._cur: Any = None
+        self._returning_cur: Any = None
         self._batch: asyncio.Future[None] | None = None
         self._attempts_kept = attempts_kept
         self._sessions_kept = sessions_kept
@@ -153,17 +160,35 @@ class Binder:
     # -- connection and group commit ---------------------------------------------------------
 
     def _cursor(self) -> Any:
-        """The hot path's one cursor, on the driver's own connection (no pool proxy per call)."""
+        """The hot path's cursor, on the driver's own connection (no pool proxy per call)."""
         if self._conn is None:
-            self._pooled = self._engine.raw_connection()
-            self._conn = self._pooled.driver_connection
-            self._cur = self._conn.cursor()
+            pooled = self._engine.raw_connection()
+            conn = pooled.driver_connection
+            if self._explicit:
+                conn.autocommit = True
+                # No server-side prepared statements: one prepared inside a pipeline that an
+                # error aborts is never created, while psycopg's cache believes it was.
+                conn.prepare_threshold = None
+            self._pooled, self._conn = pooled, conn
+            self._cur, self._returning_cur = conn.cursor(), conn.cursor()
+            self._in_transaction = False
         return self._cur
+
+    def _pipeline(self) -> contextlib.AbstractContextManager[Any]:
+        """Send what is queued inside in one round trip (PostgreSQL); errors surface at exit."""
+        return self._conn.pipeline() if self._explicit else contextlib.nullcontext()
+
+    def _begin(self, cursor: Any) -> None:
+        if self._explicit and not self._in_transaction:
+            cursor.execute("BEGIN")
+            self._in_transaction = True
 
     def close(self) -> None:
         if self._batch is not None:
             self._flush()
         if self._conn is not None:
+            if self._explicit:
+                self._conn.autocommit = False  # as the pool expects it back
             self._pooled.close()
             self._conn = None
 
@@ -179,7 +204,11 @@ class Binder:
         if batch is None:
             return
         try:
-            self._conn.commit()
+            if not self._explicit:
+                self._conn.commit()
+            elif self._in_transaction:
+                self._in_transaction = False
+                self._cur.execute("COMMIT")
         except Exception as exc:
             self._abandon(exc, batch)
             return
@@ -191,8 +220,11 @@ class Binder:
         batch = batch or self._batch
         self._batch = None
         try:
-            if self._conn is not None:
+            if self._conn is not None and not self._explicit:
                 self._conn.rollback()
+            elif self._conn is not None and self._in_transaction:
+                self._in_transaction = False
+                self._cur.execute("ROLLBACK")
         except Exception:
             self._conn = None
             self._pooled.invalidate()
@@ -209,8 +241,6 @@ class Binder:
         except Exception as exc:
             self._abandon(exc)
             raise
-        if self._batch is None and self._savepoints:
-            self._conn.commit()  # PostgreSQL opened a transaction for the read: end it
         if row is None:
             return None
         return Widget(row[0], row[1], row[2], ClockSetting(row[3], row[4]), bool(row[5]))
@@ -222,6 +252,7 @@ class Binder:
             return None
         cursor = self._cursor()
         try:
+            self._begin(cursor)
             row = self._consume_fault.run(cursor, {"hc": widget.help_center_id}).fetchone()
         except Exception as exc:
             self._abandon(exc)
@@ -233,20 +264,35 @@ class Binder:
 
     async def bind(self, widget: Widget, identity: Identity, attempt: Attempt,
                    session_id: str | None, user_agent: str | None, now: float) -> Session:
-        """Bind the subject, update or start the session, journal the success; await commit."""
+        """Bind the subject, continue or start the session, journal the success; await commit.
+
+        The statements go out together (one round trip on PostgreSQL); the unique index on the
+        email refuses a second subject, which we read back as ``SubjectMismatch``."""
         hc = widget.help_center_id
         attrs = (None if identity.custom_attributes is None
                  else json.dumps(identity.custom_attributes, separators=(",", ":")))
+        values = {"hc": hc, "sub": identity.sub, "email": identity.email,
+                  "name": identity.name, "origin": attempt.origin, "ua": user_agent,
+                  "now": now}
+        new_id = new_session_id()
         cursor = self._cursor()
         try:
             try:
-                self._guarded(cursor, self._upsert_user, {
-                    "hc": hc, "sub": identity.sub, "email": identity.email,
-                    "email_normalized": identity.email.lower(), "name": identity.name,
-                    "attrs": attrs, "now": now,
-                })
+                with self._pipeline():
+                    self._begin(cursor)
+                    self._guard(cursor, "SAVEPOINT guarded")
+                    self._upsert_user.run(cursor, {
+                        **values, "email_normalized": identity.email.lower(), "attrs": attrs})
+                    self._guard(cursor, "RELEASE SAVEPOINT guarded")
+                    if session_id is None:
+                        self._insert_session.run(cursor, {**values, "id": new_id})
+                    else:
+                        self._update_session.run(self._returning_cur,
+                                                 {**values, "id": session_id})
+                    self._journal(cursor, hc, attempt, now)
             except self._integrity_error:
-                # Only this statement was undone; the shared transaction goes on.
+                # Only the refused statement is undone; the shared transaction goes on.
+                self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
                 refusal = self._refusal(cursor, hc, identity)
                 if isinstance(refusal, SubjectMismatch):
                     self._journal(cursor, hc, Attempt(attempt.origin, refusal.code,
@@ -254,23 +300,35 @@ class Binder:
                                                       attempt.token_fingerprint), now)
                     await self._committed()
                 raise refusal from None
-            session = self._write_session(cursor, hc, identity, attempt.origin, session_id,
-                                          user_agent, now)
-            self._journal(cursor, hc, attempt, now)
+            started = now
+            if session_id is not None:
+                existing = self._returning_cur.fetchall()
+                if existing:
+                    new_id, started = session_id, existing[0][0]
+                else:  # an id we never issued (or another help center's): a new session
+                    self._insert_session.run(cursor, {**values, "id": new_id})
+            self._count_write(cursor, hc, sessions=True)
         except (SubjectMismatch, UnknownWidget):
             raise
         except Exception as exc:
             self._abandon(exc)
             raise
         await self._committed()
-        return session
+        return Session(new_id, identity.sub, identity.email, identity.name, attempt.origin,
+                       started, now)
 
     async def record_failure(self, widget: Widget, attempt: Attempt, now: float) -> None:
         cursor = self._cursor()
         try:
-            self._journal(cursor, widget.help_center_id, attempt, now, guarded=True)
+            with self._pipeline():
+                self._begin(cursor)
+                self._guard(cursor, "SAVEPOINT guarded")
+                self._journal(cursor, widget.help_center_id, attempt, now)
+                self._guard(cursor, "RELEASE SAVEPOINT guarded")
         except self._integrity_error:
-            return  # the help center was deleted meanwhile: nothing left to journal into
+            # The help center was deleted meanwhile: nothing left to journal into.
+            self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
+            return
         except Exception as exc:
             self._abandon(exc)
             raise
@@ -278,46 +336,16 @@ class Binder:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _write_session(self, cursor: Any, hc: str, identity: Identity, origin: str | None,
-                       session_id: str | None, user_agent: str | None, now: float) -> Session:
-        values = {"hc": hc, "sub": identity.sub, "email": identity.email,
-                  "name": identity.name, "origin": origin, "ua": user_agent, "now": now}
-        if session_id is not None:
-            started = self._update_session.run(cursor, {**values, "id": session_id}).fetchone()
-            if started is not None:
-                return Session(session_id, identity.sub, identity.email, identity.name, origin,
-                               started[0], now)
-        new_id = new_session_id()
-        self._insert_session.run(cursor, {**values, "id": new_id})
-        self._count_write(cursor, hc, sessions=True)
-        return Session(new_id, identity.sub, identity.email, identity.name, origin, now, now)
+    def _guard(self, cursor: Any, command: str) -> None:
+        """Savepoint commands, which only PostgreSQL needs (see ``__init__``)."""
+        if self._explicit:
+            cursor.execute(command)
 
-    def _guarded(self, cursor: Any, statement: Prepared, values: dict[str, Any]) -> None:
-        """Run a statement the schema may refuse, so that a refusal undoes only itself.
-
-        SQLite does that on its own. PostgreSQL aborts the whole transaction on an error, and
-        other calls' writes share it, so there the statement runs inside a savepoint."""
-        if not self._savepoints:
-            statement.run(cursor, values)
-            return
-        cursor.execute("SAVEPOINT guarded")
-        try:
-            statement.run(cursor, values)
-        except self._integrity_error:
-            cursor.execute("ROLLBACK TO SAVEPOINT guarded")
-            raise
-        cursor.execute("RELEASE SAVEPOINT guarded")
-
-    def _journal(self, cursor: Any, hc: str, attempt: Attempt, now: float,
-                 guarded: bool = False) -> None:
-        values = {
+    def _journal(self, cursor: Any, hc: str, attempt: Attempt, now: float) -> None:
+        self._insert_attempt.run(cursor, {
             "hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
             "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint,
-        }
-        if guarded:  # the help center may have been deleted since it was read
-            self._guarded(cursor, self._insert_attempt, values)
-        else:
-            self._insert_attempt.run(cursor, values)
+        })
         self._count_write(cursor, hc, sessions=False)
 
     def _count_write(self, cursor: Any, hc: str, *, sessions: bool) -> None:
