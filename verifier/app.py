@@ -25,7 +25,7 @@ from verifier.binding import Binder
 from verifier.controls import Controls
 from verifier.db import create_engine, migrate
 from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
-from verifier.routes import admin, docs, emulator, identify, pages, widget
+from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
 from verifier.sessions import Sessions
 from verifier.settings import Settings, env_default
 from verifier.store import Store
@@ -46,8 +46,9 @@ def routes() -> list[BaseRoute]:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", docs.openapi_json, methods=["GET"]),
         Route("/docs", docs.docs_page, methods=["GET"]),
-        # The help center's home page on its own domain, else the verifier's landing page.
+        # The help center's home page on its own domain, else the admin dashboard.
         Route("/", pages.home, methods=["GET"]),
+        *dashboard.routes(),
         Route("/sdk.js", pages.sdk_js, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         # Widget API: what the SDK calls from the integrator's page.

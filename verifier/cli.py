@@ -350,6 +350,7 @@ def serve(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     base = f"http://{settings.host}:{settings.port}"
     print(f"ferndesk-verifier on {base} (database {_safe_url(settings.database_url)})")
+    print(f"dashboard: {base}/ (sign in with the admin token); API docs: {base}/docs")
     if generated:
         print(f"admin token (generated, shown once): {settings.admin_token}")
     sys.stdout.flush()

@@ -36,7 +36,7 @@ TAGS: list[dict[str, str]] = [
         "Emulator-only controls under their own prefix: reset, clock, faults, state export and "
         "import. Admin token required."},
     {"name": "meta", "description":
-        "Health, this description, the landing page, the stub SDK and the widget's files."},
+        "Health, this description, the dashboard's entry, the stub SDK and the widget's files."},
 ]
 
 
@@ -427,11 +427,11 @@ OPERATIONS: tuple[Operation, ...] = (
               "The same description as `/openapi.json` as one HTML page that works offline, "
               "with the error table.",
               {200: html_answer("the documentation page")}),
-    Operation("get", "/", "meta", "getHome", "Help center home page, or the landing page",
+    Operation("get", "/", "meta", "getHome", "Help center home page, or the admin dashboard",
               "On a help center's domain (the request's `Host`), that help center's home page, "
               "which knows the visitor from the session cookie the widget frame set; on any "
-              "other host, the verifier's landing page.",
-              {200: html_answer("the help center's home page or the landing page")},
+              "other host, the admin dashboard (sign in with the admin token).",
+              {200: html_answer("the help center's home page or the admin dashboard")},
               UNAVAILABLE),
     Operation("get", "/sdk.js", "meta", "getSdk", "The stub SDK",
               "The stub SDK, a drop-in for the real one: what `window.FERNDESK_SDK_SRC` points "

@@ -51,6 +51,8 @@ def normalise(path: str) -> str:
 def served_operations(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
     for route in routes:
         if isinstance(route, Route):
+            if not route.include_in_schema:  # the dashboard's HTML pages
+                continue
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
                 yield normalise(prefix + route.path), method.lower()
         elif isinstance(route, Mount):

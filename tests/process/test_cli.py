@@ -127,7 +127,7 @@ def test_generated_admin_token_is_printed_once_and_works(tmp_path: Path) -> None
     lines: list[str] = []
     try:
         assert process.stdout is not None
-        while not any("admin token" in line for line in lines):
+        while not any("admin token (generated" in line for line in lines):
             line = process.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)

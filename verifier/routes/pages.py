@@ -1,8 +1,8 @@
-"""HTML pages: a help center's home page on its own domain, the SDK script, the landing page.
+"""HTML pages: a help center's home page on its own domain, the SDK script, the dashboard.
 
 A request whose ``Host`` is a help center's domain gets that help center's home page, which
 knows the visitor from the session cookie the widget frame set (as the real help center knows
-an identified user). Any other host gets the verifier's own landing page.
+an identified user). Any other host gets the admin dashboard (``routes/dashboard.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from verifier import domains
+from verifier.routes import dashboard
 from verifier.routes.widget import session_cookie_name
 from verifier.sdk_files import SDK_PATH
 from verifier.sessions import Sessions
@@ -23,7 +24,7 @@ async def home(request: Request) -> Response:
     host = domains.request_host(request.headers.get("host"))
     visit = await run_in_threadpool(sessions.visit_by_host, host) if host else None
     if visit is None:
-        return templates.TemplateResponse(request, "landing.html", {})
+        return await dashboard.home(request)
     cookie = request.cookies.get(session_cookie_name(visit.widget_id))
     visit = await run_in_threadpool(sessions.with_session, visit, cookie)
     response = templates.TemplateResponse(request, "help_center.html", {"visit": visit})
