@@ -8,6 +8,7 @@ one clock; this module only turns that stored setting into instants.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,9 +41,32 @@ def isoformat(instant: float | None) -> str | None:
     return text.replace("+00:00", "Z")
 
 
+# The instants we store and answer with: 1970 to the end of 9998, so that any of them, moved
+# by any allowed clock offset, still formats as an ISO-8601 year (an instant in year 0 or
+# 10000 cannot be written back, and would break every read that shows it).
+MIN_INSTANT = 0.0
+MAX_INSTANT = 253370764800.0  # 9999-01-01T00:00:00Z
+MAX_OFFSET_SECONDS = 100 * 365 * 86400
+
+
+def check_instant(value: float, what: str = "instant") -> float:
+    """``value`` if it is a finite instant we can store and format; raises ValueError."""
+    if not math.isfinite(value) or not MIN_INSTANT <= value < MAX_INSTANT:
+        raise ValueError(f"{what} must be between 1970-01-01 and 9998-12-31")
+    return value
+
+
+def check_offset(value: float) -> float:
+    """``value`` if it is a finite clock offset within 100 years; raises ValueError."""
+    if not math.isfinite(value) or abs(value) > MAX_OFFSET_SECONDS:
+        raise ValueError("offset_seconds must be a number of seconds within 100 years")
+    return value
+
+
 def parse_isoformat(text: str) -> float:
-    """Parse an ISO-8601 instant; a naive one is taken as UTC. Raises ValueError."""
+    """Parse an ISO-8601 instant; a naive one is taken as UTC. Raises ValueError, also for an
+    instant outside ``check_instant``'s range."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return check_instant(moment.timestamp())

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from verifier import domains, keys
-from verifier.clock import isoformat, parse_isoformat
+from verifier.clock import check_instant, check_offset, isoformat, parse_isoformat
 from verifier.errors import CONTRACT_ERRORS
 from verifier.models import (
     emulator_clock,
@@ -97,7 +97,9 @@ def _exported_row(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
 def import_state(engine: Engine, data: Any, *, replace: bool) -> list[dict[str, Any]]:
     """Load ``data`` in one transaction. ``replace`` empties the database first (PUT state);
     otherwise help centers are inserted or updated by id (a seed)."""
-    if not isinstance(data, dict) or not isinstance(data.get("help_centers", []), list):
+    if not isinstance(data, dict) or not isinstance(data.get("help_centers"), list):
+        # Required even to replace with nothing ({"help_centers": []}): a body that forgot it
+        # must not silently wipe the state.
         raise StateError("expected an object with a help_centers list")
     loaded = []
     with engine.begin() as conn:
@@ -222,8 +224,12 @@ def _load_fault(conn: Connection, hc_id: str, row: Any, where: str, now: float) 
 def _load_clock(conn: Connection, clock: Any) -> None:
     _object(clock, "clock")
     offset = clock.get("offset_seconds", 0) or 0
-    if not isinstance(offset, int | float) or isinstance(offset, bool):
-        raise StateError("clock: offset_seconds must be a number")
+    try:
+        if not isinstance(offset, int | float) or isinstance(offset, bool):
+            raise ValueError("offset_seconds must be a number")
+        check_offset(offset)
+    except ValueError as exc:
+        raise StateError(f"clock: {exc}") from None
     conn.execute(sa.update(emulator_clock).where(emulator_clock.c.id == 1).values(
         offset_seconds=float(offset), frozen_at=_instant(clock, "frozen_at", "clock")))
 
@@ -290,6 +296,10 @@ def _instant(entry: dict[str, Any], key: str, where: str) -> float | None:
     if value is None:
         return None
     try:
-        return parse_isoformat(value) if isinstance(value, str) else float(value)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise TypeError
+        return (parse_isoformat(value) if isinstance(value, str)
+                else check_instant(float(value)))
     except (TypeError, ValueError, OverflowError):
-        raise StateError(f"{where}: {key} must be an ISO-8601 instant") from None
+        raise StateError(f"{where}: {key} must be an ISO-8601 instant between 1970 and "
+                         "9998") from None
