@@ -145,7 +145,9 @@ def create_app(settings: Settings) -> Starlette:
     app.state.store = Store(engine)
     app.state.sessions = Sessions(engine)
     app.state.controls = Controls(engine)
-    app.state.binder = Binder(engine, settings.attempts_kept, settings.sessions_kept)
+    app.state.binder = Binder(
+        engine, settings.attempts_kept, settings.sessions_kept,
+        group_commit=settings.workers == 1 or engine.dialect.name != "sqlite")
     return app
 
 

@@ -306,7 +306,7 @@ def _export(settings: Settings, demo: bool) -> None:
                         ("admin_token", settings.admin_token),
                         ("attempts_kept", settings.attempts_kept),
                         ("sessions_kept", settings.sessions_kept),
-                        ("log_level", settings.log_level)):
+                        ("log_level", settings.log_level), ("workers", settings.workers)):
         os.environ[ENV_PREFIX + name.upper()] = str(value)
     os.environ.pop(ENV_PREFIX + "SEED", None)  # loaded once by this process, not per worker
     os.environ.pop(ENV_PREFIX + "DEMO", None) if not demo else None
