@@ -191,11 +191,23 @@ class Binder:
     def close(self) -> None:
         if self._batch is not None:
             self._flush()
-        if self._conn is not None:
+        if self._conn is None:
+            return
+        try:
             if self._explicit:
                 self._conn.autocommit = False  # as the pool expects it back
             self._pooled.close()
-            self._conn = None
+        except Exception:  # a dead connection at shutdown: drop it, nothing to hand back
+            self._pooled.invalidate()
+        self._conn = None
+
+    def _discard(self) -> None:
+        """Forget the connection (the next call reconnects through the pool's pre-ping)."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._pooled.invalidate()
+        self._conn = None
+        self._in_transaction = False
 
     def _committed(self) -> asyncio.Future[None]:
         """The commit this call's writes ride on: the open batch's, or a new one."""
@@ -232,12 +244,13 @@ class Binder:
         try:
             if self._conn is not None and not self._explicit:
                 self._conn.rollback()
+            elif self._conn is not None and getattr(self._conn, "broken", False):
+                self._discard()  # PostgreSQL went away: reconnect on the next call
             elif self._conn is not None and self._in_transaction:
                 self._in_transaction = False
                 self._cur.execute("ROLLBACK")
         except Exception:
-            self._conn = None
-            self._pooled.invalidate()
+            self._discard()
         if batch is not None and not batch.done():
             batch.set_exception(exc)
             batch.exception()  # retrieved: calls that await it re-raise it themselves
