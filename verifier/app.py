@@ -92,7 +92,9 @@ def create_app(settings: Settings) -> Starlette:
         sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
     dbapi = engine.dialect.dbapi
     if dbapi is not None:
-        driver_unavailable += (dbapi.OperationalError, dbapi.InterfaceError)
+        # InternalError: a statement after one a timeout aborted ("current transaction is
+        # aborted"); the call did not happen, so it is "retry later", not a bug of ours.
+        driver_unavailable += (dbapi.OperationalError, dbapi.InterfaceError, dbapi.InternalError)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -28,9 +28,10 @@ from sqlalchemy.engine import Engine
 
 from verifier.clock import ClockSetting
 from verifier.db import Prepared
-from verifier.errors import SubjectMismatch, UnknownWidget
+from verifier.errors import SubjectMismatch, Unavailable, UnknownWidget
 from verifier.tokens import Identity
 
+_IN_ERROR = 3  # psycopg.pq.TransactionStatus.INERROR, without importing the driver here
 PRUNE_EVERY = 256  # journal writes between two prunes of one help center's journal
 
 
@@ -230,6 +231,11 @@ class Binder:
                 self._conn.commit()
             elif self._in_transaction:
                 self._in_transaction = False
+                if self._conn.info.transaction_status == _IN_ERROR:
+                    # A statement error (a timeout) aborted the transaction: PostgreSQL would
+                    # answer COMMIT with ROLLBACK, and the calls must not hear "committed".
+                    self._cur.execute("ROLLBACK")
+                    raise Unavailable("a database error aborted the transaction; retry later")
                 self._cur.execute("COMMIT")
         except Exception as exc:
             self._abandon(exc, batch)
