@@ -27,7 +27,7 @@ from verifier.db import create_engine, migrate
 from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
 from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
 from verifier.sessions import Sessions
-from verifier.settings import Settings, env_default
+from verifier.settings import Settings
 from verifier.store import Store
 from verifier.templating import STATIC_DIR
 
@@ -159,5 +159,3 @@ def app_from_environment() -> Starlette:
 
     return create_app(settings_from_environment())
 
-
-__all__ = ["app_from_environment", "create_app", "env_default"]

@@ -300,7 +300,7 @@ def _settings(args: argparse.Namespace) -> Settings:
                     log_level=args.log_level)
 
 
-def _export(settings: Settings, demo: bool) -> None:
+def _export(settings: Settings) -> None:
     for name, value in (("host", settings.host), ("port", settings.port),
                         ("database_url", settings.database_url),
                         ("admin_token", settings.admin_token),
@@ -308,8 +308,8 @@ def _export(settings: Settings, demo: bool) -> None:
                         ("sessions_kept", settings.sessions_kept),
                         ("log_level", settings.log_level), ("workers", settings.workers)):
         os.environ[ENV_PREFIX + name.upper()] = str(value)
-    os.environ.pop(ENV_PREFIX + "SEED", None)  # loaded once by this process, not per worker
-    os.environ.pop(ENV_PREFIX + "DEMO", None) if not demo else None
+    for once in ("SEED", "DEMO"):  # done once by this process, not again per worker
+        os.environ.pop(ENV_PREFIX + once, None)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -354,7 +354,7 @@ def serve(args: argparse.Namespace) -> int:
     if generated:
         print(f"admin token (generated, shown once): {settings.admin_token}")
     sys.stdout.flush()
-    _export(settings, args.demo)
+    _export(settings)
     uvicorn.run("verifier.app:app_from_environment", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers if settings.workers > 1 else None,
                 log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=5)

@@ -30,8 +30,6 @@ class ClockSetting:
         return self.frozen_at is not None
 
 
-REAL_CLOCK = ClockSetting()
-
 
 def isoformat(instant: float | None) -> str | None:
     """ISO-8601 in UTC with a ``Z``, to the millisecond: the one timestamp format we answer with."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -156,9 +155,3 @@ class Prepared:
         cursor.execute(self.sql, self.params(values))
         return cursor
 
-
-def sqlite_path(url: str) -> str | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    return os.path.abspath(parsed.database or "")

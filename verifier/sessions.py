@@ -9,6 +9,7 @@ Starlette's thread pool, like the admin queries: none of them is a hot path.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,13 @@ from verifier.clock import isoformat
 from verifier.errors import InvalidRequest, UnknownWidget
 from verifier.models import help_centers, messages, sessions
 from verifier.store import read_clock
+
+SESSION_COOKIE_PREFIX = "fd_session_"
+
+
+def session_cookie_name(widget_id: str) -> str:
+    """One cookie per help center, so help centers sharing a host (localhost) stay apart."""
+    return SESSION_COOKIE_PREFIX + widget_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,25 +69,21 @@ class Sessions:
     def visit(self, widget_id: str, session_id: str | None) -> Visit:
         """The help center of ``widget_id`` and the session, if it belongs to it."""
         with self.engine.connect() as conn:
-            hc = conn.execute(sa.select(help_centers.c.id, help_centers.c.name).where(
-                help_centers.c.widget_id == widget_id)).one_or_none()
-            if hc is None:
-                raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
+            hc = self._help_center(conn, widget_id)
             return Visit(hc.id, hc.name, widget_id, self._session(conn, hc.id, session_id))
 
-    def visit_by_host(self, host: str) -> Visit | None:
-        """The help center whose domain is ``host`` (for its home page), without a session."""
+    def visit_by_host(self, host: str, cookies: Mapping[str, str]) -> Visit | None:
+        """The help center whose domain is ``host`` (for its home page) and the visitor's
+        session, from the cookie the widget frame set on that host."""
         with self.engine.connect() as conn:
             hc = conn.execute(
                 sa.select(help_centers.c.id, help_centers.c.name, help_centers.c.widget_id)
                 .where(help_centers.c.domain == host)
                 .order_by(help_centers.c.created_at).limit(1)).one_or_none()
-        return None if hc is None else Visit(hc.id, hc.name, hc.widget_id, None)
-
-    def with_session(self, visit: Visit, session_id: str | None) -> Visit:
-        with self.engine.connect() as conn:
-            return Visit(visit.help_center_id, visit.help_center_name, visit.widget_id,
-                         self._session(conn, visit.help_center_id, session_id))
+            if hc is None:
+                return None
+            session_id = cookies.get(session_cookie_name(hc.widget_id))
+            return Visit(hc.id, hc.name, hc.widget_id, self._session(conn, hc.id, session_id))
 
     @staticmethod
     def _session(conn: sa.Connection, help_center_id: str, session_id: str | None) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ENV_PREFIX = "FERNDESK_VERIFIER_"
 DEFAULT_DATABASE_URL = "sqlite:///ferndesk-verifier.db"
@@ -30,7 +30,6 @@ class Settings:
     # Freeze the import-time heap out of the garbage collector after start (see app.py); off
     # when the app runs inside someone else's process (the pytest plugin).
     freeze_gc: bool = True
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def env_default(name: str, fallback: str | None = None, environ: Mapping[str, str] | None = None

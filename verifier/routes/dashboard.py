@@ -597,15 +597,25 @@ async def log_fragment(request: Request) -> Response:
 async def generate_secret(request: Request, session: DashboardSession,
                           form: dict[str, str]) -> Response:
     help_center_id = request.path_params["id"]
-    try:
-        created = await run_in_threadpool(_store(request).generate_secret, help_center_id)
-    except VerifierError as error:
-        return await _help_center_page(request, session, help_center_id,
-                                       status=error.http_status,
-                                       alert=Alert.of("access-control", error))
+    created = await _act(request, session, help_center_id, "access-control",
+                         _store(request).generate_secret, help_center_id)
+    if isinstance(created, Response):
+        return created
     # The one time the secret is ever shown: this answer is the page (no redirect to a GET
     # that could show it again), and nothing may cache it.
     return await _help_center_page(request, session, help_center_id, secret=created)
+
+
+async def _act(request: Request, session: DashboardSession, help_center_id: str,
+               section: str, action: Callable[..., Any], *args: Any) -> Any:
+    """Run a store action; a contract error becomes this help center's page with the error's
+    exact message in ``section``. Returns the action's result, or the page (a Response)."""
+    try:
+        return await run_in_threadpool(action, *args)
+    except VerifierError as error:
+        return await _help_center_page(request, session, help_center_id,
+                                       status=error.http_status,
+                                       alert=Alert.of(section, error))
 
 
 @form_post
@@ -617,12 +627,10 @@ async def delete_secret(request: Request, session: DashboardSession,
             request, session, help_center_id, status=422,
             alert=Alert("access-control", "Not deleted: tick the box to confirm",
                         "Deleting the secret makes every existing token stop working."))
-    try:
-        await run_in_threadpool(_store(request).delete_secret, help_center_id)
-    except VerifierError as error:
-        return await _help_center_page(request, session, help_center_id,
-                                       status=error.http_status,
-                                       alert=Alert.of("access-control", error))
+    failed = await _act(request, session, help_center_id, "access-control",
+                        _store(request).delete_secret, help_center_id)
+    if isinstance(failed, Response):
+        return failed
     return redirect(help_center_url(help_center_id, "secret-deleted", "access-control"))
 
 
@@ -630,11 +638,10 @@ async def delete_secret(request: Request, session: DashboardSession,
 async def reprovision_user(request: Request, session: DashboardSession,
                            form: dict[str, str]) -> Response:
     help_center_id = request.path_params["id"]
-    try:
-        await run_in_threadpool(_store(request).delete_user, help_center_id, form.get("sub", ""))
-    except VerifierError as error:
-        return await _help_center_page(request, session, help_center_id,
-                                       status=error.http_status, alert=Alert.of("users", error))
+    failed = await _act(request, session, help_center_id, "users",
+                        _store(request).delete_user, help_center_id, form.get("sub", ""))
+    if isinstance(failed, Response):
+        return failed
     return redirect(help_center_url(help_center_id, "user-reprovisioned", "users"))
 
 
@@ -647,12 +654,10 @@ async def delete_help_center(request: Request, session: DashboardSession,
             request, session, help_center_id, status=422,
             alert=Alert("danger-zone", "Not deleted: tick the box to confirm",
                         "Deleting a help center cannot be undone."))
-    try:
-        await run_in_threadpool(_store(request).delete_help_center, help_center_id)
-    except VerifierError as error:
-        return await _help_center_page(request, session, help_center_id,
-                                       status=error.http_status,
-                                       alert=Alert.of("danger-zone", error))
+    failed = await _act(request, session, help_center_id, "danger-zone",
+                        _store(request).delete_help_center, help_center_id)
+    if isinstance(failed, Response):
+        return failed
     return redirect("/?done=help-center-deleted")
 
 

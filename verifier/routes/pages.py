@@ -13,7 +13,6 @@ from starlette.responses import FileResponse, Response
 
 from verifier import domains
 from verifier.routes import dashboard
-from verifier.routes.widget import session_cookie_name
 from verifier.sdk_files import SDK_PATH
 from verifier.sessions import Sessions
 from verifier.templating import templates
@@ -22,11 +21,10 @@ from verifier.templating import templates
 async def home(request: Request) -> Response:
     sessions: Sessions = request.app.state.sessions
     host = domains.request_host(request.headers.get("host"))
-    visit = await run_in_threadpool(sessions.visit_by_host, host) if host else None
+    visit = (await run_in_threadpool(sessions.visit_by_host, host, request.cookies)
+             if host else None)
     if visit is None:
         return await dashboard.home(request)
-    cookie = request.cookies.get(session_cookie_name(visit.widget_id))
-    visit = await run_in_threadpool(sessions.with_session, visit, cookie)
     response = templates.TemplateResponse(request, "help_center.html", {"visit": visit})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -14,16 +14,10 @@ from starlette.responses import JSONResponse, Response
 from verifier import domains
 from verifier.cors import cors_headers, preflight_headers
 from verifier.payloads import WIDGET_TYPES, read_json_object, string_field
-from verifier.sessions import Sessions
+from verifier.sessions import Sessions, session_cookie_name
 from verifier.templating import templates
 
-SESSION_COOKIE_PREFIX = "fd_session_"
 SESSION_COOKIE_MAX_AGE = 7 * 24 * 3600
-
-
-def session_cookie_name(widget_id: str) -> str:
-    """One cookie per help center, so help centers sharing a host (localhost) stay apart."""
-    return SESSION_COOKIE_PREFIX + widget_id
 
 
 def _sessions(request: Request) -> Sessions:
