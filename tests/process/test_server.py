@@ -92,3 +92,10 @@ def test_servers_starting_together_migrate_once(start_server) -> None:
         assert httpx2.get(server.base + "/healthz").status_code == 200
     _, widget_id, secret = _help_center(servers[0].base)
     assert _identify(servers[3].base, widget_id, _token(secret, "u-1")).status_code == 200
+
+
+def test_healthz_answers_ok_once_the_server_accepts_requests(start_server) -> None:
+    server = start_server()
+    answer = httpx2.get(server.base + "/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok"}
