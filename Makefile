@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PG_TESTS := tests/unit/test_schema.py tests/api tests/process
 
 .PHONY: run test test-fast lint bench browser-deps clean
 
@@ -18,14 +17,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/ferndesk-verifier serve --demo
 
-# The whole suite on SQLite, then the database-facing part again on PostgreSQL (started by
-# tests/postgres.sh; under CI=true its absence is a failure, elsewhere a loud skip).
+# The whole suite on SQLite, then the whole suite again on PostgreSQL with every real server on
+# 4 worker processes (PostgreSQL is started by tests/postgres.sh; under CI=true its absence is
+# a failure, elsewhere a loud skip).
 test: $(STAMP) browser-deps
 	$(PY) -m pytest
 	@url=$$(bash tests/postgres.sh) || { echo "POSTGRESQL RUN SKIPPED: no PostgreSQL here"; \
 	  [ "$$CI" != true ] || exit 1; exit 0; }; \
-	echo "== the database-facing tests again, on PostgreSQL"; \
-	FERNDESK_VERIFIER_TEST_DATABASE_URL=$$url $(PY) -m pytest -q $(PG_TESTS)
+	echo "== the whole suite again, on PostgreSQL, servers with 4 workers"; \
+	FERNDESK_VERIFIER_TEST_DATABASE_URL=$$url FERNDESK_VERIFIER_TEST_WORKERS=4 $(PY) -m pytest -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/unit tests/api -q

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,20 +22,59 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 APP_ORIGIN = "https://app.example.com"
 
 
-# The suite runs on SQLite by default; set this to a PostgreSQL URL to run it there instead
-# (each test starts from an empty public schema).
+# The suite runs on SQLite by default; set this to a PostgreSQL URL to run it there instead.
+# Each fresh database is then a schema of its own in that database (named ``t_...``, selected
+# through the connection's search_path), so servers that live at the same time (the browser
+# suite's, say) never see each other's rows.
 TEST_DATABASE_URL = os.environ.get("FERNDESK_VERIFIER_TEST_DATABASE_URL")
+# Every real server the suite starts gets this many worker processes (``serve --workers N``)
+# unless a test chooses its own: `make test` runs its PostgreSQL pass with 4.
+TEST_WORKERS = os.environ.get("FERNDESK_VERIFIER_TEST_WORKERS")
+SCHEMA_PREFIX = "t_"
 
 
 def fresh_database_url(tmp_path: Path) -> str:
     if not TEST_DATABASE_URL:
         return f"sqlite:///{tmp_path / 'verifier.db'}"
+    schema = SCHEMA_PREFIX + secrets.token_hex(6)
     engine = sa.create_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    return TEST_DATABASE_URL
+    url = sa.make_url(TEST_DATABASE_URL).update_query_dict(
+        {"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _drop_test_schemas() -> None:
+    engine = sa.create_engine(TEST_DATABASE_URL or "")
+    with engine.connect() as conn:
+        names = conn.execute(sa.text(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, :prefix)"),
+            {"prefix": SCHEMA_PREFIX}).scalars().all()
+    for name in names:  # one transaction each: a drop locks every table of its schema
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_schemas_dropped() -> Iterator[None]:
+    """On PostgreSQL, drop the schemas of an earlier run first and of this run at the end
+    (this fixture is torn down last, after every server has stopped)."""
+    if not TEST_DATABASE_URL:
+        yield
+        return
+    _drop_test_schemas()
+    yield
+    _drop_test_schemas()
+
+
+def server_arguments(extra: tuple[str, ...]) -> list[str]:
+    """A test server's extra command-line arguments, with the suite's worker count added."""
+    if TEST_WORKERS and "--workers" not in extra:
+        return [*extra, "--workers", TEST_WORKERS]
+    return list(extra)
 
 
 @pytest.fixture

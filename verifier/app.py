@@ -15,16 +15,25 @@ from collections.abc import AsyncIterator
 import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from verifier import keys
 from verifier.binding import Binder
 from verifier.controls import Controls
 from verifier.db import create_engine, migrate
-from verifier.errors import InternalError, InvalidRequest, NotFound, Unavailable, VerifierError
+from verifier.errors import (
+    InternalError,
+    InvalidRequest,
+    NotFound,
+    Unavailable,
+    UnknownWidget,
+    VerifierError,
+)
 from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
 from verifier.sessions import Sessions
 from verifier.settings import Settings
@@ -84,6 +93,26 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+class NamesNothingWithNul:
+    """Answer 404 for a path with a NUL in it (``%00``), before any route reads it.
+
+    No identifier can hold a NUL: every stored name is checked on the way in. So such a path
+    names nothing, and saying so here keeps the database from ever seeing one (PostgreSQL
+    refuses a NUL even in a lookup, which would surface as a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope["path"]:
+            reason = "the path contains a NUL character (%00), which no identifier holds"
+            error = (UnknownWidget(reason) if scope["path"].startswith("/widget/")
+                     else NotFound(reason))
+            await JSONResponse(error.body(), error.http_status)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings) -> Starlette:
     engine = create_engine(settings.database_url)
     # Every way "the database did not answer" surfaces: through SQLAlchemy (admin queries) or
@@ -140,6 +169,7 @@ def create_app(settings: Settings) -> Starlette:
     handlers = {VerifierError: verifier_error, HTTPException: http_error, Exception: unexpected}
     handlers.update(dict.fromkeys(driver_unavailable, database_down))
     app = Starlette(routes=routes(), lifespan=lifespan,
+                    middleware=[Middleware(NamesNothingWithNul)],
                     exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.settings = settings
     app.state.admin_token = settings.admin_token or keys.generate_admin_token()

@@ -77,8 +77,17 @@ class Session:
     identified_at: float
 
 
+MAX_SESSION_ID = 64
+
+
 def new_session_id() -> str:
     return "ses_" + secrets.token_urlsafe(12)
+
+
+def could_be_session_id(value: str) -> bool:
+    """Whether ``value`` may name a session at all. Ours are short ASCII; anything else is an
+    unknown session without a database read (PostgreSQL would refuse a NUL in the query)."""
+    return 0 < len(value) <= MAX_SESSION_ID and value.isascii() and "\x00" not in value
 
 
 class Binder:

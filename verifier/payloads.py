@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import Receive
 
 from verifier.errors import InvalidRequest
+from verifier.text import unstorable
 
 JSON_TYPES = frozenset({"application/json"})
 # What a browser's fetch may send without a CORS preflight; the stub SDK uses it.
@@ -105,4 +106,7 @@ def string_field(body: dict[str, Any], key: str, *, required: bool = False,
         raise InvalidRequest(f"{key} must not be blank", status=422)
     if len(value) > max_length:
         raise InvalidRequest(f"{key} is longer than {max_length} characters", status=422)
+    problem = unstorable(value)
+    if problem:
+        raise InvalidRequest(f"{key} {problem}", status=422)
     return value

@@ -15,6 +15,11 @@ To run against a verifier you already started (a shared instance, a CI service),
 ``--ferndesk-verifier-url URL`` and ``--ferndesk-verifier-admin-token TOKEN`` (or set
 ``FERNDESK_VERIFIER_URL`` / ``FERNDESK_VERIFIER_ADMIN_TOKEN``).
 
+To keep the in-process server but put its state in another database (PostgreSQL, to test as
+your shared instance runs), pass ``--ferndesk-verifier-database-url URL`` (or set
+``FERNDESK_VERIFIER_PYTEST_DATABASE_URL``). The plugin resets it before every test: give it a
+throw-away database, never one that holds anything you want to keep.
+
 This module imports only the standard library and pytest at collection time: it is loaded in
 every pytest run of every project that has the package installed.
 """
@@ -223,9 +228,10 @@ def _answer(status: int, raw: bytes, headers: dict[str, str]) -> Answer:
 
 
 class _Server:
-    """The verifier on uvicorn in a background thread, with a temporary SQLite database."""
+    """The verifier on uvicorn in a background thread, on a temporary SQLite database unless
+    given another."""
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str | None = None) -> None:
         import uvicorn
 
         from verifier.app import create_app
@@ -233,7 +239,8 @@ class _Server:
 
         self.folder = tempfile.mkdtemp(prefix="ferndesk-verifier-")
         self.admin_token = "pytest-" + secrets.token_urlsafe(16)
-        settings = Settings(database_url=f"sqlite:///{self.folder}/verifier.db",
+        database_url = database_url or f"sqlite:///{self.folder}/verifier.db"
+        settings = Settings(database_url=database_url,
                             admin_token=self.admin_token, freeze_gc=False)
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
                                 log_level="warning", access_log=False, lifespan="on")
@@ -262,6 +269,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ferndesk-verifier-admin-token",
                     default=os.environ.get("FERNDESK_VERIFIER_ADMIN_TOKEN"),
                     help="its admin token (with --ferndesk-verifier-url)")
+    group.addoption("--ferndesk-verifier-database-url",
+                    default=os.environ.get("FERNDESK_VERIFIER_PYTEST_DATABASE_URL"),
+                    help="the in-process verifier's database (default: a temporary SQLite "
+                         "file); it is reset before every test")
 
 
 @pytest.fixture(scope="session")
@@ -275,7 +286,7 @@ def ferndesk_verifier_session(request: pytest.FixtureRequest) -> Iterator[Verifi
                                     "--ferndesk-verifier-admin-token")
         yield Verifier(url, token)
         return
-    server = _Server()
+    server = _Server(request.config.getoption("--ferndesk-verifier-database-url"))
     try:
         yield Verifier(server.url, server.admin_token)
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from verifier.binding import new_session_id
+from verifier.binding import could_be_session_id, new_session_id
 from verifier.clock import isoformat
 from verifier.errors import InvalidRequest, UnknownWidget
 from verifier.models import help_centers, messages, sessions
@@ -87,7 +87,7 @@ class Sessions:
 
     @staticmethod
     def _session(conn: sa.Connection, help_center_id: str, session_id: str | None) -> Any:
-        if not session_id or len(session_id) > 64:
+        if not session_id or not could_be_session_id(session_id):
             return None
         return conn.execute(sa.select(sessions).where(
             sessions.c.id == session_id,

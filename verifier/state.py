@@ -28,6 +28,7 @@ from verifier.models import (
     users,
 )
 from verifier.store import read_clock
+from verifier.text import unstorable
 
 
 class StateError(ValueError):
@@ -279,7 +280,7 @@ def _text(entry: dict[str, Any], key: str, where: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
         raise StateError(f"{where}: {key} must be a non-empty string")
-    return value
+    return _storable(value, key, where)
 
 
 def _optional_text(entry: dict[str, Any], key: str, where: str) -> str | None:
@@ -288,6 +289,13 @@ def _optional_text(entry: dict[str, Any], key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise StateError(f"{where}: {key} must be a string")
+    return _storable(value, key, where)
+
+
+def _storable(value: str, key: str, where: str) -> str:
+    problem = unstorable(value)
+    if problem:
+        raise StateError(f"{where}: {key} {problem}")
     return value
 
 

@@ -54,6 +54,8 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidAlgorithmError, InvalidSignatureError, PyJWTError
 
+from verifier.text import HAS_LONE_SURROGATE, unstorable
+
 __all__ = [
     "ALGORITHM",
     "LEEWAY_SECONDS",
@@ -376,11 +378,11 @@ def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
 
     _refuse_oversized(sub, email, name, attributes)
 
-    # A JSON "\udXXX" escape can smuggle a lone surrogate into a str, which cannot be encoded as
-    # UTF-8 (the database and the JSON response would fail later). Only an escaped payload can
-    # hold one, so the common case pays for one substring scan.
+    # A JSON "\uXXXX" escape can smuggle a NUL or a lone surrogate into a str, which no database
+    # stores as text (see verifier.text). Only an escaped payload can hold one, so the common
+    # case pays for one substring scan.
     if "\\u" in text:
-        _refuse_lone_surrogates(sub, email, name, attributes)
+        _refuse_unstorable(sub, email, name, attributes)
     return Identity(sub, email, name, attributes, expires_at)
 
 
@@ -444,21 +446,23 @@ def _instant(claims: dict[str, Any], claim: str) -> float:
     raise InvalidClaim(claim, reason)
 
 
-def _refuse_lone_surrogates(sub: str, email: str, name: str | None, attributes: Any) -> None:
-    for claim, value in (("sub", sub), ("email", email), ("name", name),
-                         ("customAttributes", attributes)):
-        if value is None:
-            continue
-        try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidClaim(
-                claim,
-                f"{claim} contains a lone UTF-16 surrogate (a \\udXXX escape without its "
-                "pair), which is not valid Unicode",
-            ) from None
-        except RecursionError:
-            raise InvalidClaim(claim, f"{claim} nests arrays or objects too deeply") from None
+def _refuse_unstorable(sub: str, email: str, name: str | None, attributes: Any) -> None:
+    for claim, value in (("sub", sub), ("email", email), ("name", name)):
+        problem = None if value is None else unstorable(value)
+        if problem:
+            raise InvalidClaim(claim, f"{claim} {problem}")
+    if attributes is None:
+        return
+    # customAttributes is stored as JSON text, where a NUL is escaped; a lone surrogate is not
+    # valid in any form. Dumping it whole finds one at any depth, in keys as in values.
+    try:
+        json.dumps(attributes, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidClaim("customAttributes",
+                           f"customAttributes {HAS_LONE_SURROGATE}") from None
+    except RecursionError:
+        raise InvalidClaim("customAttributes",
+                           "customAttributes nests arrays or objects too deeply") from None
 
 
 # -- reasons for claims ----------------------------------------------------------------------
@@ -833,7 +837,7 @@ def token_fingerprint(token: str) -> str:
 def unverified_sub(token: str) -> str | None:
     """The ``sub`` a token *claims*, read without verifying anything, for the journal of a
     rejected attempt. ``None`` when there is no readable string ``sub``; cut to 256 characters
-    and always encodable as UTF-8. Never raises. Never trust it for anything else."""
+    and always storable as text. Never raises. Never trust it for anything else."""
     try:
         if not isinstance(token, str) or not token.isascii():
             return None
@@ -849,4 +853,7 @@ def unverified_sub(token: str) -> str | None:
     sub = claims.get("sub") if type(claims) is dict else None
     if type(sub) is not str or not sub:
         return None
-    return sub[:UNVERIFIED_SUB_LIMIT].encode("utf-8", "backslashreplace").decode("utf-8")
+    # Storable as text everywhere (see verifier.text): a NUL or a lone surrogate is kept as its
+    # escape, which still shows the integrator what their token carried.
+    return (sub[:UNVERIFIED_SUB_LIMIT].replace("\x00", "\\x00")
+            .encode("utf-8", "backslashreplace").decode("utf-8"))

@@ -660,3 +660,12 @@ def test_a_help_center_host_still_gets_its_home_page(ui: TestClient) -> None:
     HelpCenter(ui, domain="help.example.com")
     answer = ui.get("/", headers={"Host": "help.example.com"})
     assert "Acme help center" in answer.text and "admin_token" not in answer.text
+
+
+def test_a_form_field_with_a_nul_is_refused_and_changes_nothing(admin: TestClient,
+                                                                 csrf: str) -> None:
+    answer = make_help_center(admin, csrf, name="Ac\x00me", domain="help.example.com")
+    assert answer.status_code == 400
+    assert "The form could not be read" in answer.text
+    assert "NUL character" in text_of(answer)
+    assert api(admin, "GET", "").json() == []

@@ -22,6 +22,7 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.conftest import fresh_database_url
 from tests.process.conftest import Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,7 +69,7 @@ def verifier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     seed.write_text(json.dumps({"help_centers": [{
         "id": "acme", "name": "Acme", "domain": HELP_HOST, "widget_id": WIDGET,
         "jwt_secret": SECRET}]}))
-    server = Server(f"sqlite:///{folder / 'verifier.db'}", "--seed", str(seed))
+    server = Server(fresh_database_url(folder), "--seed", str(seed))
     yield server
     server.stop()
 

@@ -19,7 +19,7 @@ import jwt
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ADMIN, ADMIN_TOKEN
+from tests.conftest import ADMIN, ADMIN_TOKEN, fresh_database_url
 from tests.process.conftest import Server
 
 LAPTOP = {"width": 1366, "height": 800}
@@ -31,7 +31,7 @@ LIVE = 10_000  # ms: the log polls every 2 s
 def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A verifier of our own, empty: what a newcomer starts."""
     folder = tmp_path_factory.mktemp("dashboard")
-    started = Server(f"sqlite:///{folder / 'verifier.db'}")
+    started = Server(fresh_database_url(folder))
     yield started
     started.stop()
 

@@ -65,7 +65,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import ADMIN, ADMIN_TOKEN
+from tests.conftest import ADMIN, ADMIN_TOKEN, fresh_database_url, server_arguments
 from tests.fuzz.contract import FUZZ, contract_problems
 from tests.process.conftest import free_port, wait_healthy
 from verifier import openapi
@@ -129,7 +129,8 @@ def _start(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "verifier", "serve", "--port", str(port),
-             "--database-url", database_url, "--admin-token", ADMIN_TOKEN],
+             "--database-url", database_url, "--admin-token", ADMIN_TOKEN,
+             *server_arguments(())],
             stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         wait_healthy(base)
@@ -183,7 +184,7 @@ def _seed(base: str) -> dict[str, Any]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("fuzz-server")
     log = directory / "server.log"
-    process, base = _start(f"sqlite:///{directory / 'verifier.db'}", log)
+    process, base = _start(fresh_database_url(directory), log)
     try:
         snapshot = _seed(base)
         # The served document, loaded as a dict rather than with from_url: schemathesis leaves

@@ -65,13 +65,16 @@ JSON_VALUES = st.recursive(
                                st.dictionaries(TEXT, children, max_size=3)),
     max_leaves=8)
 
-SUBS = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
+# Text a database stores (verifier.text): no lone surrogate and no NUL, which a sub or a name
+# may not carry (customAttributes may: it is stored as JSON, where the NUL is escaped).
+STORABLE = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+SUBS = st.text(STORABLE, min_size=1, max_size=40)
 EMAIL_LOCAL = st.text(st.characters(exclude_categories=["Cs", "Zs", "Zl", "Zp", "Cc"],
                                     exclude_characters="@"), min_size=1, max_size=12)
 EMAIL_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
 EMAILS = st.builds(lambda local, domain, tld: f"{local}@{domain}.{tld}",
                    EMAIL_LOCAL, EMAIL_LABEL, st.sampled_from(["com", "co.uk", "test", "fr"]))
-NAMES = st.one_of(st.none(), TEXT)
+NAMES = st.one_of(st.none(), st.text(STORABLE, max_size=40))
 ATTRIBUTES = st.one_of(st.none(), st.dictionaries(TEXT, JSON_VALUES, max_size=3))
 NOW = st.one_of(st.floats(min_value=-1e11, max_value=1e11, allow_nan=False),
                 st.integers(0, 4_000_000_000).map(float),

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from tests.conftest import TEST_DATABASE_URL, fresh_database_url
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _plugin_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Under the suite's PostgreSQL switch, the plugin's in-process server runs there too."""
+    if TEST_DATABASE_URL:
+        monkeypatch.setenv("FERNDESK_VERIFIER_PYTEST_DATABASE_URL",
+                           fresh_database_url(tmp_path))
+    yield
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pytest" / \
     "test_ferndesk_identify.py"
@@ -59,3 +72,21 @@ def test_an_external_verifier_can_be_used(pytester: pytest.Pytester, start_serve
         "-p", "no:cacheprovider", f"--ferndesk-verifier-url={server.base}",
         "--ferndesk-verifier-admin-token=test-admin-token")
     result.assert_outcomes(passed=1)
+
+
+def test_the_in_process_server_can_use_a_given_database(pytester: pytest.Pytester,
+                                                        tmp_path: Path) -> None:
+    url = fresh_database_url(tmp_path / "given")
+    pytester.makepyfile(test_given="""
+        def test_binds(ferndesk_verifier):
+            hc = ferndesk_verifier.create_help_center(help_center_id="kept")
+            assert hc.identify(sub="u-9", email="nine@example.test").status == 200
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                           f"--ferndesk-verifier-database-url={url}")
+    result.assert_outcomes(passed=1)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT help_center_id, sub FROM users")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("kept", "u-9")]

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, fresh_database_url
+from tests.conftest import ADMIN_TOKEN, fresh_database_url, server_arguments
 
 
 def free_port() -> int:
@@ -45,7 +45,8 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FERNDESK_VERIFIER_")}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "verifier", "serve", "--port", str(self.port),
-             "--database-url", database_url, "--admin-token", ADMIN_TOKEN, *extra],
+             "--database-url", database_url, "--admin-token", ADMIN_TOKEN,
+             *server_arguments(extra)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
         try:
             wait_healthy(self.base, self.process)

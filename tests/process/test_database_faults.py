@@ -16,7 +16,7 @@ import jwt
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ADMIN, TEST_DATABASE_URL
+from tests.conftest import ADMIN, TEST_DATABASE_URL, fresh_database_url
 from tests.process.conftest import free_port
 from tests.process.tcp_proxy import TcpProxy
 
@@ -37,8 +37,7 @@ def test_an_unreachable_database_at_start_exits_with_a_clear_message() -> None:
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL "
                     "(FERNDESK_VERIFIER_TEST_DATABASE_URL; make test sets it)")
 def test_a_lost_database_answers_503_and_the_server_recovers(start_server, tmp_path) -> None:
-    assert TEST_DATABASE_URL
-    target = make_url(TEST_DATABASE_URL)
+    target = make_url(fresh_database_url(tmp_path))
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     through_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
         hide_password=False)

@@ -367,6 +367,14 @@ REFUSALS = [
             raw_payload(b'{"sub":"u\\ud800","email":"ada@acme.com"}'), InvalidClaim,
             "sub contains a lone UTF-16 surrogate (a \\udXXX escape without its pair), which "
             "is not valid Unicode", claim="sub"),
+    Refusal("sub_with_a_nul_is_refused",
+            raw_payload(b'{"sub":"u\\u0000x","email":"ada@acme.com"}'), InvalidClaim,
+            "sub contains a NUL character (U+0000), which cannot be stored as text",
+            claim="sub"),
+    Refusal("name_with_a_nul_is_refused",
+            raw_payload(b'{"sub":"u","email":"ada@acme.com","name":"A\\u0000"}'), InvalidClaim,
+            "name contains a NUL character (U+0000), which cannot be stored as text",
+            claim="name"),
     # -- email: looks like an email ----------------------------------------------------------
     Refusal("missing_email_is_refused", signed(email=DROP), InvalidClaim, "email is missing",
             claim="email"),
@@ -724,9 +732,8 @@ def test_unverified_sub_is_none_without_a_readable_string_sub(token: str) -> Non
 
 def test_unverified_sub_is_capped_and_storable() -> None:
     assert unverified_sub(signed(sub="s" * 1000)) == "s" * 256
-    surrogate = unverified_sub(raw_payload(b'{"sub":"a\\ud800"}'))
-    assert surrogate is not None
-    surrogate.encode("utf-8")
+    assert unverified_sub(raw_payload(b'{"sub":"a\\ud800"}')) == "a\\ud800"
+    assert unverified_sub(raw_payload(b'{"sub":"a\\u0000"}')) == "a\\x00"
 
 
 @pytest.mark.parametrize(("claims", "claim", "words"), [

@@ -46,6 +46,7 @@ from verifier.models import help_centers
 from verifier.payloads import media_type, read_body
 from verifier.store import Store, read_clock
 from verifier.templating import templates
+from verifier.text import unstorable
 
 IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
@@ -198,6 +199,9 @@ async def read_form(request: Request) -> dict[str, str]:
                           "the form body is not UTF-8 url-encoded fields") from None
     form: dict[str, str] = {}
     for key, value in pairs:
+        problem = unstorable(key + value)
+        if problem:
+            raise FormRefused(400, "The form could not be read", f"a field {problem}")
         form.setdefault(key, value)
     return form
 

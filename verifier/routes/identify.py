@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from verifier import domains, tokens
-from verifier.binding import Attempt, Binder, Fault, Widget
+from verifier.binding import Attempt, Binder, Fault, Widget, could_be_session_id
 from verifier.clock import isoformat
 from verifier.cors import cors_headers, preflight_headers
 from verifier.errors import (
@@ -40,7 +40,6 @@ from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_b
 
 log = logging.getLogger("ferndesk_verifier.identify")
 
-MAX_SESSION_ID = 64
 # Refusals the binder itself journals (or cannot: the help center is gone).
 JOURNALED_BY_BINDER = frozenset({"subject_mismatch", "unknown_widget"})
 WANTED_HEADERS = frozenset({b"origin", b"referer", b"content-type", b"content-length",
@@ -166,10 +165,9 @@ def _session_id(body: dict[str, Any]) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidRequest(f"session_id must be a string, got {json_type(value)}", status=422)
-    if len(value) > MAX_SESSION_ID:
-        # An id we never issued: the contract says an unknown session starts a new one.
-        return None
-    return value
+    # An id we could never have issued is unknown, and the contract says an unknown session
+    # starts a new one.
+    return value if could_be_session_id(value) else None
 
 
 def _why_no_jwt(body: dict[str, Any], jwt: Any) -> str:
