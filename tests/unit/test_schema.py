@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tests.conftest import fresh_database_url
+from tests.conftest import TEST_DATABASE_URL, fresh_database_url
 from verifier.db import create_engine, migrate
 from verifier.models import metadata
 
@@ -47,3 +48,15 @@ def test_the_schema_refuses_a_second_binding_of_one_email(tmp_path: Path) -> Non
             pass
         else:
             raise AssertionError("the unique index accepted a second subject for one email")
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL "
+                    "(FERNDESK_VERIFIER_TEST_DATABASE_URL; make test sets it)")
+def test_the_urls_own_options_are_kept_beside_the_statement_timeout(tmp_path: Path) -> None:
+    url = fresh_database_url(tmp_path)
+    assert "search_path" in url
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "10s"
+        assert conn.execute(sa.text("SELECT current_schema()")).scalar().startswith("t_")
+    engine.dispose()
