@@ -1,11 +1,14 @@
 """Identify throughput against the bare Starlette+PyJWT ceiling, measured in the same run.
 
     python bench/identify.py [--duration 10] [--connections 32] [--rounds 2] [--soak 100000]
+                             [--workers N] [--database-url URL] [--users 1000]
 
 Starts both servers as real uvicorn processes on loopback, loads each with ``wrk`` (Debian's
 package) in alternating rounds so that machine noise hits both alike, and prints requests/s,
-p99 latency and the ratio. ``--soak N`` then sends N more identifies to the verifier and
-reports its resident memory before and after, and the journal's size. Nothing leaves loopback.
+p99 latency and the ratio. The load is returning users (``--users``, each in a session of its
+own) taken in turn; ``--users 1`` is the worst case, one row updated by every call. ``--soak N``
+then sends N more identifies to the verifier and reports its resident memory before and after,
+and the journal's size. Nothing leaves loopback.
 """
 
 from __future__ import annotations
@@ -65,12 +68,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def run_wrk(url: str, body: str, duration: int, connections: int) -> tuple[float, float]:
+def run_wrk(url: str, bodies: Path, duration: int, connections: int) -> tuple[float, float]:
     """Requests per second and p99 latency in ms, as wrk reports them."""
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
          "-s", str(ROOT / "bench" / "identify.lua"), url],
-        env={**os.environ, "BENCH_BODY": body}, capture_output=True, text=True, check=True,
+        env={**os.environ, "BENCH_BODIES": str(bodies)}, capture_output=True, text=True,
+        check=True,
     ).stdout
     if os.environ.get("BENCH_VERBOSE"):
         print(out)
@@ -100,6 +104,8 @@ def main() -> None:
                         help="default: a fresh SQLite file; a PostgreSQL URL must name an "
                              "empty database (the benchmark creates its help center)")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--users", type=int, default=1000,
+                        help="returning users the load cycles through (1: one hot row)")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -127,17 +133,22 @@ def main() -> None:
                               "widget_id": "bench"}).json()
         secret = httpx2.post(f"{ours_url}/api/help-centers/{hc['id']}/jwt-secret",
                             headers=admin).json()["secret"]
-        claims = {"sub": "bench-user", "email": "bench@example.com", "name": "Bench User",
-                  "exp": int(time.time()) + 86400}
-        ours_token = jwt.encode(claims, secret, algorithm="HS256")
-        base_token = jwt.encode(claims, SECRET_FOR_BASELINE, algorithm="HS256")
-        first = httpx2.post(f"{ours_url}/widget/bench/identify", json={"jwt": ours_token},
-                           headers={"Origin": "https://app.example.com"})
-        first.raise_for_status()
-        session_id = first.json()["session"]["id"]
-        ours_body = json.dumps({"jwt": ours_token, "session_id": session_id})
-        base_body = json.dumps({"jwt": base_token, "session_id": session_id})
+        # Returning users, each identified once already and in a session of their own; the
+        # load cycles through them. --users 1 is the worst case: every call updates one row.
+        ours_body, base_body = Path(workdir) / "ours.jsonl", Path(workdir) / "base.jsonl"
         target = "/widget/bench/identify"
+        with httpx2.Client(headers={"Origin": "https://app.example.com"}) as client, \
+                ours_body.open("w") as ours_out, base_body.open("w") as base_out:
+            for number in range(options.users):
+                claims = {"sub": f"bench-user-{number}", "email": f"user{number}@example.com",
+                          "name": f"Bench User {number}", "exp": int(time.time()) + 86400}
+                ours_token = jwt.encode(claims, secret, algorithm="HS256")
+                first = client.post(ours_url + target, json={"jwt": ours_token})
+                first.raise_for_status()
+                session_id = first.json()["session"]["id"]
+                base_token = jwt.encode(claims, SECRET_FOR_BASELINE, algorithm="HS256")
+                ours_out.write(json.dumps({"jwt": ours_token, "session_id": session_id}) + "\n")
+                base_out.write(json.dumps({"jwt": base_token, "session_id": session_id}) + "\n")
 
         # Warm both up, then alternate rounds so noise falls on both alike.
         run_wrk(base_url + target, base_body, 2, options.connections)
@@ -152,7 +163,8 @@ def main() -> None:
         ours_rps = sum(r for r, _ in ours_runs) / len(ours_runs)
         print(f"baseline  (Starlette + PyJWT):   {base_rps:8.0f} req/s   "
               f"p99 {max(p for _, p in base_runs):6.2f} ms")
-        print(f"verifier  (identify, {db_url.split(':')[0]}, {options.workers} worker(s)): "
+        print(f"verifier  (identify, {db_url.split(':')[0]}, {options.workers} worker(s), "
+              f"{options.users} user(s)): "
               f"{ours_rps:8.0f} req/s   "
               f"p99 {max(p for _, p in ours_runs):6.2f} ms")
         print(f"ratio: {ours_rps / base_rps:.2f} of the ceiling "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -135,6 +136,9 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
+
+
 class Prepared:
     """A statement compiled once for the engine's dialect and run on a raw DB-API cursor.
 
@@ -143,13 +147,38 @@ class Prepared:
     and hands the driver plain parameters, in whatever paramstyle the driver wants.
     """
 
-    __slots__ = ("names", "positional", "sql")
+    __slots__ = ("names", "positional", "prepare", "sql")
 
-    def __init__(self, statement: sa.ClauseElement, engine: Engine) -> None:
+    def __init__(self, statement: sa.ClauseElement, engine: Engine,
+                 server_name: str | None = None) -> None:
         compiled = statement.compile(dialect=engine.dialect)
         self.sql: str = compiled.string
         self.positional: bool = bool(engine.dialect.positional)
         self.names: Sequence[str] = tuple(compiled.positiontup or ())
+        # With a ``server_name`` on PostgreSQL, the statement becomes a server-side prepared
+        # statement: ``prepare`` creates it (once per connection, see ``prepare_on``) and
+        # ``sql`` runs it, so the server parses and plans it once instead of on every call.
+        # ``EXECUTE`` takes no protocol-level parameters, so run ``sql`` on a client-binding
+        # cursor (psycopg's ClientCursor quotes the arguments). We do not use psycopg's own
+        # automatic preparation: it can believe a statement exists when the pipeline that was
+        # to create it was aborted by an error.
+        self.prepare: str | None = None
+        if server_name is not None and engine.dialect.name == "postgresql":
+            order: list[str] = []
+
+            def number(match: re.Match[str]) -> str:
+                if match.group(1) not in order:
+                    order.append(match.group(1))
+                return f"${order.index(match.group(1)) + 1}"
+
+            self.prepare = f"PREPARE {server_name} AS " + _PYFORMAT.sub(number, self.sql)
+            self.sql = f"EXECUTE {server_name}({', '.join(['%s'] * len(order))})"
+            self.positional, self.names = True, tuple(order)
+
+    def prepare_on(self, cursor: Any) -> None:
+        """Create the server-side statement on this cursor's connection (if it has one)."""
+        if self.prepare is not None:
+            cursor.execute(self.prepare)
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         if self.positional:

@@ -84,7 +84,7 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
         widget = binder.widget(widget_id)
         if widget is None:
             raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
-        fault = binder.take_fault(widget)
+        fault = await binder.take_fault(widget)
         if fault is not None:
             await _suffer(fault, widget)
         jwt = body.get("jwt")
