@@ -63,10 +63,10 @@ def create_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # Never hang: a dead server fails a connect in 5 s and a statement in 10 s, and the
         # caller answers 503 unavailable instead of holding the request.
-        # The URL's own ``options`` (a search_path, say) are kept: connect_args would replace
-        # them, so ours are appended to theirs.
-        options = " ".join(filter(None, [parsed.query.get("options"),
-                                         "-c statement_timeout=10000"]))
+        # The URL's own ``options`` (a search_path, another statement_timeout) are kept and
+        # come last, so they win: connect_args alone would replace them.
+        options = " ".join(filter(None, ["-c statement_timeout=10000",
+                                         parsed.query.get("options")]))
         parsed = parsed.difference_update_query(["options"])
         connect_args = {"connect_timeout": 5, "options": options}
     return sa.create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8,

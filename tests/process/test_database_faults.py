@@ -10,9 +10,11 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import jwt
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -74,3 +76,49 @@ def test_a_lost_database_answers_503_and_the_server_recovers(start_server, tmp_p
         time.sleep(0.2)
     assert statuses[-4:] == [200] * 4, statuses
     assert httpx2.get(server.base + "/api/help-centers", headers=ADMIN).status_code == 200
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL "
+                    "(FERNDESK_VERIFIER_TEST_DATABASE_URL; make test sets it)")
+def test_a_statement_timeout_answers_503_and_every_200_is_durable(start_server,
+                                                                    tmp_path) -> None:
+    """Writes that time out (a table held locked past the statement timeout) answer 503 and
+    leave nothing behind, while calls around them that answered 200 are all in the database:
+    no call hears "done" for a write its transaction lost."""
+    url = make_url(fresh_database_url(tmp_path))
+    # The URL's own options come after the verifier's, so a 1 s statement timeout wins.
+    url = url.update_query_dict({"options": url.query["options"] + " -c statement_timeout=1000"})
+    server = start_server(database_url=url.render_as_string(hide_password=False))
+    made = httpx2.post(server.base + "/api/help-centers", headers=ADMIN,
+                       json={"name": "Acme", "domain": "help.example.com"}).json()
+    secret = httpx2.post(f"{server.base}/api/help-centers/{made['id']}/jwt-secret",
+                         headers=ADMIN).json()["secret"]
+
+    def identify(number: int) -> tuple[str, int, str]:
+        sub = f"u-{number}"
+        token = jwt.encode({"sub": sub, "email": f"u{number}@acme.com",
+                            "exp": int(time.time()) + 600}, secret, algorithm="HS256")
+        answer = httpx2.post(f"{server.base}/widget/{made['widget_id']}/identify",
+                             json={"jwt": token}, headers={"Origin": "https://app.example.com"},
+                             timeout=30)
+        return sub, answer.status_code, answer.json().get("error", {}).get("code", "")
+
+    assert identify(0)[1] == 200
+    locker = psycopg.connect(**url.translate_connect_args(username="user", database="dbname"),
+                             options=url.query["options"])
+    locker.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")  # until the commit below
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = [pool.submit(identify, number) for number in range(1, 25)]
+        time.sleep(2.5)  # past the 1 s statement timeout
+        locker.commit()
+        results = [answer.result() for answer in answers]
+    locker.close()
+    statuses = sorted({status for _, status, _ in results})
+    assert set(statuses) <= {200, 503}, results
+    assert 503 in statuses, results
+    assert {code for _, status, code in results if status == 503} == {"unavailable"}
+    users = httpx2.get(f"{server.base}/api/help-centers/{made['id']}/users",
+                       headers=ADMIN).json()
+    acknowledged = {"u-0"} | {sub for sub, status, _ in results if status == 200}
+    assert {user["sub"] for user in users} == acknowledged
+    assert identify(99)[1] == 200  # and the server goes on
