@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hashlib
 import json
 import random
 import secrets
@@ -35,6 +37,7 @@ from verifier.tokens import Identity
 
 _IN_ERROR = 3  # psycopg.pq.TransactionStatus.INERROR, without importing the driver here
 PRUNE_EVERY = 256  # journal writes between two prunes of one help center's journal
+WIDGETS_REMEMBERED = 1024  # per worker; the oldest is forgotten first
 T = TypeVar("T")
 
 
@@ -60,22 +63,80 @@ _INSERT_ATTEMPT = (
     "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
     "token_fingerprint) VALUES (:hc, :now, :origin, :code, :reason, :sub, :fp)"
 )
-# The three above as one statement, for PostgreSQL (see Binder.__init__); built from our own
-# constants only.
-_BIND_NEW = f"WITH u AS ({_UPSERT_USER}), s AS ({_INSERT_SESSION}) {_INSERT_ATTEMPT}"
-_BIND_CONTINUE = (
-    f"WITH u AS ({_UPSERT_USER}), s AS ({_UPDATE_SESSION}), a AS ({_INSERT_ATTEMPT}) "  # noqa: S608
-    "SELECT started_at FROM s"
+# PostgreSQL runs a successful call's three writes as one statement (see Binder.__init__),
+# answering (whether it wrote, the continued session's start). The guarded forms write only if
+# the state a remembered widget's call was decided on is still the database's (Binder.widget):
+# every row comes FROM g, which is empty otherwise. Built from our own constants only.
+_GUARD = (
+    "g AS (SELECT 1 FROM help_centers h JOIN emulator_clock c ON c.id = 1 "
+    "WHERE h.id = :hc AND h.widget_id = :widget_id AND h.domain = :domain "
+    "AND encode(sha256(convert_to(h.jwt_secret, 'UTF8')), 'hex') "
+    "IS NOT DISTINCT FROM :secret_sha256 "
+    "AND c.offset_seconds = :offset AND c.frozen_at IS NOT DISTINCT FROM :frozen "
+    "AND NOT EXISTS (SELECT 1 FROM emulator_faults f WHERE f.help_center_id = h.id "
+    "AND f.remaining > 0))"
 )
+_NOW = "CAST(:now AS DOUBLE PRECISION)"
+_GUARDED_UPSERT_USER = (
+    "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
+    "custom_attributes, created_at, last_seen_at) "
+    f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW} FROM g "
+    "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
+    "email_normalized = excluded.email_normalized, name = excluded.name, "
+    "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
+)
+_GUARDED_UPDATE_SESSION = (
+    "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
+    "identified_at = :now, origin = :origin, user_agent = :ua "
+    "WHERE id = :id AND help_center_id = :hc AND EXISTS (SELECT 1 FROM g) "
+    "RETURNING started_at"
+)
+_GUARDED_INSERT_SESSION = (
+    "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
+    f"started_at, identified_at) SELECT :id, :hc, :sub, :email, :name, :origin, :ua, {_NOW}, "
+    f"{_NOW} FROM g"
+)
+_GUARDED_INSERT_ATTEMPT = (
+    "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
+    f"token_fingerprint) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp FROM g"
+)
+_STARTED = "CAST(NULL AS DOUBLE PRECISION)"
+_BIND_NEW = (
+    f"WITH u AS ({_UPSERT_USER}), s AS ({_INSERT_SESSION}), a AS ({_INSERT_ATTEMPT}) "
+    f"SELECT 1, {_STARTED}"
+)
+_BIND_CONTINUE = (
+    f"WITH u AS ({_UPSERT_USER}), s AS ({_UPDATE_SESSION}), a AS ({_INSERT_ATTEMPT}) "
+    "SELECT 1, (SELECT started_at FROM s)"
+)
+_GUARDED_BIND_NEW = (
+    f"WITH {_GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_INSERT_SESSION}), "
+    f"a AS ({_GUARDED_INSERT_ATTEMPT}) SELECT (SELECT count(*) FROM g), {_STARTED}"
+)
+_GUARDED_BIND_CONTINUE = (
+    f"WITH {_GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_UPDATE_SESSION}), "
+    f"a AS ({_GUARDED_INSERT_ATTEMPT}) "
+    "SELECT (SELECT count(*) FROM g), (SELECT started_at FROM s)"
+)
+_GUARDED_JOURNAL = f"WITH {_GUARD} {_GUARDED_INSERT_ATTEMPT} RETURNING 1"
 
 
 @dataclass(frozen=True, slots=True)
 class Widget:
+    widget_id: str
     help_center_id: str
     domain: str
     jwt_secret: str | None
     clock: ClockSetting
     faults_pending: bool = False
+    # Taken from this worker's memory, not read for this call: every write the call makes is
+    # then guarded by the state it was decided on (see Binder.widget).
+    remembered: bool = False
+
+
+class StaleWidget(Exception):
+    """What this worker remembered of a widget changed in the database (a secret deleted, a
+    reset, the clock moved, a fault injected): decide the call again on a fresh read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +215,9 @@ class Binder:
         self._attempts_kept = attempts_kept
         self._sessions_kept = sessions_kept
         self._writes_since_prune: dict[str, int] = {}
+        # Widgets this worker remembers (PostgreSQL only: SQLite's read costs no round trip).
+        self._remembers = self._explicit
+        self._known: dict[str, Widget] = {}
 
         self._statements: list[Prepared] = []
 
@@ -192,6 +256,9 @@ class Binder:
         if self._explicit:
             self._bind_new = p(_BIND_NEW)
             self._bind_continue = p(_BIND_CONTINUE)
+            self._guarded_bind_new = p(_GUARDED_BIND_NEW)
+            self._guarded_bind_continue = p(_GUARDED_BIND_CONTINUE)
+            self._guarded_journal = p(_GUARDED_JOURNAL)
         self._holder_of_email = p(
             "SELECT sub FROM users WHERE help_center_id = :hc AND email_normalized = :email",
             hot=False)
@@ -339,7 +406,18 @@ class Binder:
 
     # -- the calls identify makes -----------------------------------------------------------
 
-    def widget(self, widget_id: str) -> Widget | None:
+    def widget(self, widget_id: str, fresh: bool = False) -> Widget | None:
+        """The widget's help center, secret, clock and pending-fault flag.
+
+        On PostgreSQL a worker remembers what it read (unless a fault is pending), which saves
+        identify a round trip. A remembered widget is never trusted alone: every write of a
+        call decided on it carries a guard, the same statement re-checking that help center,
+        secret, domain and clock are unchanged and no fault is pending. If not, nothing is
+        written, the call raises ``StaleWidget`` and is decided again on a ``fresh`` read. So
+        a secret deleted or a reset made through any worker stops every other worker at its
+        next call, in the same transaction as the write, with no notification to miss."""
+        if not fresh and (known := self._known.get(widget_id)) is not None:
+            return known
         cursor = self._cursor()
         try:
             row = self._widget.run(cursor, {"widget_id": widget_id}).fetchone()
@@ -347,8 +425,31 @@ class Binder:
             self._abandon(exc)
             raise
         if row is None:
+            self._known.pop(widget_id, None)
             return None
-        return Widget(row[0], row[1], row[2], ClockSetting(row[3], row[4]), bool(row[5]))
+        widget = Widget(widget_id, row[0], row[1], row[2], ClockSetting(row[3], row[4]),
+                        bool(row[5]))
+        if self._remembers and not widget.faults_pending:
+            if len(self._known) >= WIDGETS_REMEMBERED:
+                self._known.pop(next(iter(self._known)))
+            self._known[widget_id] = dataclasses.replace(widget, remembered=True)
+        else:
+            self._known.pop(widget_id, None)
+        return widget
+
+    def _forget(self, widget: Widget) -> StaleWidget:
+        self._known.pop(widget.widget_id, None)
+        return StaleWidget(widget.widget_id)
+
+    @staticmethod
+    def _guard_values(widget: Widget) -> dict[str, Any]:
+        """The state a remembered widget's call was decided on, as its guard checks it. The
+        secret goes as its SHA-256, never itself: statement text can end up in server logs."""
+        secret = widget.jwt_secret
+        return {"widget_id": widget.widget_id, "domain": widget.domain,
+                "secret_sha256": None if secret is None
+                else hashlib.sha256(secret.encode()).hexdigest(),
+                "offset": widget.clock.offset_seconds, "frozen": widget.clock.frozen_at}
 
     async def take_fault(self, widget: Widget) -> Fault | None:
         """The fault this call must answer with, if one is pending; consumed atomically and
@@ -395,16 +496,18 @@ class Binder:
         def write() -> None:
             with self._pipeline():
                 self._begin(cursor)
-                if self._explicit:  # one statement, guarded by a savepoint
+                if self._explicit:  # one statement, under a savepoint for a refusal
                     cursor.execute("SAVEPOINT guarded")
                     both = {**user, **session, "code": attempt.code, "reason": attempt.reason,
                             "fp": attempt.token_fingerprint}
-                    if session_id is None:
-                        self._bind_new.run(cursor, both)
+                    if widget.remembered:
+                        both.update(self._guard_values(widget))
+                        statement = (self._guarded_bind_new if session_id is None
+                                     else self._guarded_bind_continue)
                     else:
-                        self._bind_continue.run(self._returning_cur, both)
+                        statement = self._bind_new if session_id is None else self._bind_continue
+                    statement.run(self._returning_cur, both)
                     cursor.execute("RELEASE SAVEPOINT guarded")
-                    self._count_write(cursor, hc, sessions=False)
                 else:
                     self._upsert_user.run(cursor, user)
                     if session_id is None:
@@ -426,15 +529,22 @@ class Binder:
                                                       attempt.token_fingerprint), now)
                     await self._committed()
                 raise refusal from None
+            if self._explicit:
+                wrote, continued_from = self._returning_cur.fetchone()
+                if not wrote:
+                    raise self._forget(widget)
+                self._count_write(cursor, hc, sessions=False)
+            elif session_id is not None:
+                existing = self._returning_cur.fetchall()
+                continued_from = existing[0][0] if existing else None
             started = now
             if session_id is not None:
-                existing = self._returning_cur.fetchall()
-                if existing:
-                    new_id, started = session_id, existing[0][0]
+                if continued_from is not None:
+                    new_id, started = session_id, continued_from
                 else:  # an id we never issued (or another help center's): a new session
                     self._insert_session.run(cursor, {**values, "id": new_id})
             self._count_write(cursor, hc, sessions=True)
-        except (SubjectMismatch, UnknownWidget):
+        except (SubjectMismatch, UnknownWidget, StaleWidget):
             raise
         except Exception as exc:
             self._abandon(exc)
@@ -444,21 +554,37 @@ class Binder:
                        started, now)
 
     async def record_failure(self, widget: Widget, attempt: Attempt, now: float) -> None:
+        """Journal a refused call. For a remembered widget the entry is written only if the
+        refusal was decided on the database's current state (else ``StaleWidget``)."""
         cursor = self._cursor()
+        hc = widget.help_center_id
 
         def write() -> None:
             with self._pipeline():
                 self._begin(cursor)
+                if widget.remembered:
+                    self._guarded_journal.run(self._returning_cur, {
+                        **self._guard_values(widget), "hc": hc, "now": now,
+                        "origin": attempt.origin, "code": attempt.code,
+                        "reason": attempt.reason, "sub": attempt.sub,
+                        "fp": attempt.token_fingerprint})
+                    return
                 self._guard(cursor, "SAVEPOINT guarded")
-                self._journal(cursor, widget.help_center_id, attempt, now)
+                self._journal(cursor, hc, attempt, now)
                 self._guard(cursor, "RELEASE SAVEPOINT guarded")
 
         try:
             await self._when_unlocked(write)
+            if widget.remembered:
+                if not self._returning_cur.fetchall():
+                    raise self._forget(widget)
+                self._count_write(cursor, hc, sessions=False)
         except self._integrity_error:
             # The help center was deleted meanwhile: nothing left to journal into.
             self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
             return
+        except StaleWidget:
+            raise
         except Exception as exc:
             self._abandon(exc)
             raise

@@ -23,7 +23,14 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from verifier import domains, tokens
-from verifier.binding import Attempt, Binder, Fault, Widget, could_be_session_id
+from verifier.binding import (
+    Attempt,
+    Binder,
+    Fault,
+    StaleWidget,
+    Widget,
+    could_be_session_id,
+)
 from verifier.clock import isoformat
 from verifier.cors import cors_headers, preflight_headers
 from verifier.errors import (
@@ -69,19 +76,37 @@ class IdentifyEndpoint:
 
 async def identify(binder: Binder, widget_id: str, headers: dict[str, str], receive: Receive,
                    max_body_bytes: int) -> tuple[int, dict[str, Any], bool]:
-    """Run identify; returns (status, JSON payload, whether the caller passed the domain rule)."""
+    """Run identify; returns (status, JSON payload, whether the caller passed the domain rule).
+
+    The body is read once; the call is decided on what this worker remembers of the widget,
+    and decided again on a fresh read if that turned out stale (``binding.Binder.widget``)."""
     origin = domains.calling_page_origin(headers.get("origin"), headers.get("referer"))
-    widget: Widget | None = None
     body: dict[str, Any] | None = None
+    session_id: str | None = None
+    unreadable: InvalidRequest | None = None
     try:
-        try:
-            raw = await read_body(receive, headers.get("content-length"), max_body_bytes)
-            body = parse_json_object(raw, headers.get("content-type"), WIDGET_TYPES)
-            session_id = _session_id(body)
-        except InvalidRequest:
-            widget = binder.widget(widget_id)  # journal it if the widget is real
-            raise
-        widget = binder.widget(widget_id)
+        raw = await read_body(receive, headers.get("content-length"), max_body_bytes)
+        body = parse_json_object(raw, headers.get("content-type"), WIDGET_TYPES)
+        session_id = _session_id(body)
+    except InvalidRequest as error:
+        unreadable = error
+    call = (binder, widget_id, headers, origin, body, session_id, unreadable)
+    try:
+        return await _decide(*call, fresh=False)
+    except StaleWidget:
+        return await _decide(*call, fresh=True)
+
+
+async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origin: str | None,
+                  body: dict[str, Any] | None, session_id: str | None,
+                  unreadable: InvalidRequest | None,
+                  fresh: bool) -> tuple[int, dict[str, Any], bool]:
+    widget: Widget | None = None
+    try:
+        widget = binder.widget(widget_id, fresh)
+        if unreadable is not None:
+            raise unreadable  # journaled if the widget is real
+        assert body is not None
         if widget is None:
             raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
         fault = await binder.take_fault(widget)
@@ -139,7 +164,7 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
 async def identify_preflight(request: Request) -> Response:
     """Answer every preflight (the actual call decides); credentials only for allowed pages."""
     binder: Binder = request.app.state.binder
-    widget = binder.widget(request.path_params["widget_id"])
+    widget = binder.widget(request.path_params["widget_id"], fresh=True)
     origin = request.headers.get("origin")
     allowed = widget is not None and domains.caller_may_identify(widget.domain, origin).allowed
     return Response(status_code=204, headers=preflight_headers(request, allowed))
