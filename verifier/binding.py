@@ -12,6 +12,10 @@ The rule that one email is bound to one subject is not checked here in Python: t
 ``(help_center_id, email_normalized)`` refuses the second binding, and we translate that refusal
 into ``SubjectMismatch``. So two racing calls can never both win, whatever the number of workers.
 On SQLite a refused statement undoes only itself, which is what lets calls share a transaction.
+
+On PostgreSQL the statements are prepared on the server, a successful call's writes are one
+statement, and a worker remembers the widgets it read, guarding every write with them (see
+``Binder.widget``): a call costs one round trip plus its share of a commit.
 """
 
 from __future__ import annotations
@@ -279,7 +283,6 @@ class Binder:
         if self._conn is None:
             pooled = self._engine.raw_connection()
             conn = pooled.driver_connection
-            cursor = conn.cursor()
             if self._explicit:
                 # Client-side binding: our prepared statements run as ``EXECUTE name(...)``,
                 # which takes no protocol-level parameters (see ``db.Prepared``).
@@ -297,8 +300,10 @@ class Binder:
                 except Exception:
                     pooled.invalidate()
                     raise
-            elif self._retry_when_locked:
-                cursor.execute("PRAGMA busy_timeout = 0")
+            else:
+                cursor = conn.cursor()
+                if self._retry_when_locked:
+                    cursor.execute("PRAGMA busy_timeout = 0")
             self._pooled, self._conn = pooled, conn
             self._cur, self._returning_cur = cursor, type(cursor)(conn)
             self._in_transaction = False
@@ -605,7 +610,7 @@ class Binder:
             return write()
         loop = asyncio.get_running_loop()
         give_up = loop.time() + BUSY_TIMEOUT_MS / 1000
-        pause = 0.0002
+        pause = 0.00005
         while True:
             try:
                 return write()
@@ -614,7 +619,7 @@ class Binder:
                     raise
                 self._conn.rollback()
             await asyncio.sleep(pause * (0.5 + random.random()))
-            pause = min(pause * 2, 0.004)
+            pause = min(pause * 2, 0.001)
 
     def _guard(self, cursor: Any, command: str) -> None:
         """Savepoint commands, which only PostgreSQL needs (see ``__init__``)."""

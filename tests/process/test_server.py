@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +10,7 @@ import httpx2
 import jwt
 import pytest
 
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, TEST_DATABASE_URL
 
 
 def _help_center(base: str) -> tuple[str, str, str]:
@@ -99,3 +100,31 @@ def test_healthz_answers_ok_once_the_server_accepts_requests(start_server) -> No
     answer = httpx2.get(server.base + "/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok"}
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite's write lock")
+def test_sqlite_workers_wait_out_another_writers_lock(start_server, tmp_path) -> None:
+    """With several workers a call that finds SQLite's write lock taken retries (without
+    blocking its worker) until it is free, for up to the 5 s busy timeout: held for 1 s by
+    another process, every call still answers 200, once the lock is released."""
+    database = tmp_path / "verifier.db"
+    server = start_server("--workers", "2", database_url=f"sqlite:///{database}")
+    _, widget_id, secret = _help_center(server.base)
+    first = _identify(server.base, widget_id, _token(secret, "u-0", "u0@acme.com"))
+    assert first.status_code == 200
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer holds it
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            started = time.monotonic()
+            calls = [pool.submit(_identify, server.base, widget_id,
+                                 _token(secret, f"u-{n}", f"u{n}@acme.com"))
+                     for n in range(1, 9)]
+            time.sleep(1.0)
+            holder.execute("COMMIT")
+            statuses = [call.result().status_code for call in calls]
+            waited = time.monotonic() - started
+    finally:
+        holder.close()
+    assert statuses == [200] * 8
+    assert waited >= 1.0
