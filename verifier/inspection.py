@@ -11,9 +11,9 @@ where identify has one, so the two can never drift apart:
   word, and one bad claim cannot hide another;
 * header, payload and signature problems come from the readers identify's failure path uses
   (``_segment_or_reason``, ``_json_or_reason``, ``_parse_payload``, ``_explain_algorithm``,
-  ``_explain_signature`` and its ``_mistaken_keys``); a few more secret mistakes (CRLF, trailing
-  space, single quotes, hex-decoded, a secret given here with whitespace or quotes) are tried only
-  when identify's own list finds nothing;
+  ``_explain_signature`` and its ``_mistaken_keys``); two more secret mistakes, which only a
+  secret given here can have (whitespace or quotes around it), are tried only when identify's
+  own list finds nothing;
 * last, ``verify_identify_token`` itself runs (with a placeholder secret when none is given, which
   still finds every problem before the signature). Its reason is the verdict, and should it ever
   refuse something no check caught, that refusal becomes a failed check of its own. So ``valid``
@@ -223,27 +223,17 @@ def _signature_reason(token: str, secret: str, signing_input: bytes, signature: 
     further mistakes below, then identify's generic reason."""
     if any(_signs(key, signing_input, signature) for key, _ in _mistaken_keys(secret)):
         return _explain_signature(token, secret)
-    for key, mistake in more_mistaken_keys(secret):
+    for key, mistake in _given_secret_mistakes(secret):
         if _signs(key, signing_input, signature):
             return f"{_BAD_SIGNATURE} as given, but it matches {mistake}"
     return _explain_signature(token, secret)
 
 
-def more_mistaken_keys(secret: str) -> list[tuple[bytes, str]]:
-    """Keys integrators sign with by mistake that ``tokens._mistaken_keys`` does not try yet
-    (it tries: a trailing newline, double quotes, the base64-decoded secret)."""
-    key = _HS256.prepare_key(secret)
-    strip = "strip the secret you load from your environment"
-    keys = [(key + ending, f"the secret followed by {what}: {strip}")
-            for ending, what in ((b"\r\n", "a Windows line ending (CR LF)"),
-                                 (b"\r", "a carriage return"), (b" ", "a space"),
-                                 (b"\t", "a tab"), (b"\n\n", "two newlines"))]
-    keys.append((b"'" + key + b"'", "the secret wrapped in single quotes: remove the quotes "
-                                     "around it in your environment file"))
+def _given_secret_mistakes(secret: str) -> list[tuple[bytes, str]]:
+    """Mistakes only the inspector can name: the secret *given to it* is not the stored one
+    identify checks against, and may itself carry whitespace or quotes."""
     text = secret.strip()
-    if len(text) % 2 == 0 and text and set(text.lower()) <= set("0123456789abcdef"):
-        keys.append((bytes.fromhex(text), "the hex-decoded secret: sign with the secret string "
-                                          "itself, do not decode it"))
+    keys = []
     if text != secret:
         keys.append((_HS256.prepare_key(text), "the secret without the whitespace around it: "
                                                "the secret given here has leading or trailing "

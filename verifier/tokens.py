@@ -703,13 +703,21 @@ def _explain_signature(token: str, secret: str) -> str:
 
 
 def _mistaken_keys(secret: str) -> list[tuple[bytes, str]]:
+    """Keys integrators sign with by mistake instead of the secret, each with the fix."""
     key = _HS256.prepare_key(secret)
-    keys = [
-        (key + b"\n", "the secret followed by a newline: strip the secret you load from your "
-                      "environment"),
-        (b'"' + key + b'"', "the secret wrapped in quotes: remove the quotes around it in your "
-                            "environment file"),
-    ]
+    strip = "strip the secret you load from your environment"
+    keys = [(key + ending, f"the secret followed by {what}: {strip}")
+            for ending, what in ((b"\n", "a newline"),
+                                 (b"\r\n", "a Windows line ending (CR LF)"),
+                                 (b"\r", "a carriage return"), (b" ", "a space"),
+                                 (b"\t", "a tab"), (b"\n\n", "two newlines"))]
+    keys += [(quote + key + quote, f"the secret wrapped in {kind}: remove the quotes around it "
+                                   "in your environment file")
+             for quote, kind in ((b'"', "quotes"), (b"'", "single quotes"))]
+    hex_text = secret.strip()
+    if hex_text and len(hex_text) % 2 == 0 and set(hex_text.lower()) <= set("0123456789abcdef"):
+        keys.append((bytes.fromhex(hex_text), "the hex-decoded secret: sign with the secret "
+                                              "string itself, do not decode it"))
     text = secret.strip().rstrip("=")
     if text and set(text) <= _BASE64URL_CHARS | {"+", "/"}:
         try:
