@@ -179,7 +179,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.controls = Controls(engine)
     app.state.binder = Binder(
         engine, settings.attempts_kept, settings.sessions_kept,
-        group_commit=settings.workers == 1 or engine.dialect.name != "sqlite")
+        workers_share_file=settings.workers > 1)
     return app
 
 

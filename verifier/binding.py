@@ -15,7 +15,9 @@ On SQLite a refused statement undoes only itself, which is what lets calls share
 
 On PostgreSQL the statements are prepared on the server, a successful call's writes are one
 statement, and a worker remembers the widgets it read, guarding every write with them (see
-``Binder.widget``): a call costs one round trip plus its share of a commit.
+``Binder.widget``): a call costs one round trip plus its share of a commit. Several workers on
+one SQLite file run each worker's waiting calls as one batch under the write lock instead
+(``Binder._in_batch``).
 """
 
 from __future__ import annotations
@@ -193,7 +195,7 @@ class Binder:
     """Owns the process's hot-path connection. Use it from the event loop's thread only."""
 
     def __init__(self, engine: Engine, attempts_kept: int, sessions_kept: int,
-                 group_commit: bool = True) -> None:
+                 workers_share_file: bool = False) -> None:
         self._engine = engine
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError
         # SQLite: the driver opens a transaction before the first write and a refused
@@ -202,13 +204,12 @@ class Binder:
         # and guard refusable statements with a savepoint, since an error aborts a transaction.
         self._explicit = engine.dialect.name != "sqlite"
         self._in_transaction = False
-        # Sharing one commit per event-loop turn holds SQLite's single write lock across that
-        # turn; with several worker processes on one file the others then queue behind it in
-        # SQLite's sleeping busy handler (p99 near a second in bench/). There, commit at once.
-        self._group_commit = group_commit
-        # ... and wait for another worker's write lock without blocking the loop (see
-        # _when_unlocked).
-        self._retry_when_locked = not group_commit and not self._explicit
+        # Several worker processes on one SQLite file: the shared commit below would hold the
+        # file's single write lock across an event-loop turn, so there each worker runs the
+        # writes of the calls waiting in it as one batch, under the lock (see _in_batch).
+        self._batched = workers_share_file and not self._explicit
+        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Task[None] | None = None
         self._operational_error: type[Exception] = engine.dialect.dbapi.OperationalError
         self._driver_error: type[Exception] = engine.dialect.dbapi.Error
         self._conn: Any = None
@@ -302,7 +303,7 @@ class Binder:
                     raise
             else:
                 cursor = conn.cursor()
-                if self._retry_when_locked:
+                if self._batched:
                     cursor.execute("PRAGMA busy_timeout = 0")
             self._pooled, self._conn = pooled, conn
             self._cur, self._returning_cur = cursor, type(cursor)(conn)
@@ -362,12 +363,7 @@ class Binder:
         """The commit this call's writes ride on: the open batch's, or a new one."""
         if self._batch is None:
             self._batch = asyncio.get_running_loop().create_future()
-            if self._group_commit:
-                asyncio.get_running_loop().call_soon(self._flush)
-            else:
-                batch = self._batch
-                self._flush()
-                return batch
+            asyncio.get_running_loop().call_soon(self._flush)
         return self._batch
 
     def _flush(self) -> None:
@@ -458,24 +454,24 @@ class Binder:
 
     async def take_fault(self, widget: Widget) -> Fault | None:
         """The fault this call must answer with, if one is pending; consumed atomically and
-        committed with the call's journal entry (at once where commits are not shared, so no
-        write lock is held while the fault's delay runs)."""
+        committed with the call's journal entry (or, for several SQLite workers, in the turn's
+        batch, so no write lock is held while the fault's delay runs)."""
         if not widget.faults_pending:
             return None
         cursor = self._cursor()
 
         def consume() -> Any:
             self._begin(cursor)
-            taken = self._consume_fault.run(cursor, {"hc": widget.help_center_id}).fetchone()
-            if not self._group_commit and not self._explicit:
-                self._conn.commit()
-            return taken
+            return self._consume_fault.run(cursor, {"hc": widget.help_center_id}).fetchone()
 
-        try:
-            row = await self._when_unlocked(consume)
-        except Exception as exc:
-            self._abandon(exc)
-            raise
+        if self._batched:
+            row = await self._in_batch(consume)
+        else:
+            try:
+                row = consume()
+            except Exception as exc:
+                self._abandon(exc)
+                raise
         if row is None:
             return None
         code, status, delay_ms, times, remaining = row
@@ -521,9 +517,10 @@ class Binder:
                         self._update_session.run(self._returning_cur, session)
                     self._journal(cursor, hc, attempt, now)
 
-        try:
+        def work() -> Session:
+            nonlocal new_id
             try:
-                await self._when_unlocked(write)
+                write()
             except self._integrity_error:
                 # Only the refused statement is undone; the shared transaction goes on.
                 self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
@@ -532,7 +529,6 @@ class Binder:
                     self._journal(cursor, hc, Attempt(attempt.origin, refusal.code,
                                                       refusal.reason, identity.sub,
                                                       attempt.token_fingerprint), now)
-                    await self._committed()
                 raise refusal from None
             if self._explicit:
                 wrote, continued_from = self._returning_cur.fetchone()
@@ -549,14 +545,10 @@ class Binder:
                 else:  # an id we never issued (or another help center's): a new session
                     self._insert_session.run(cursor, {**values, "id": new_id})
             self._count_write(cursor, hc, sessions=True)
-        except (SubjectMismatch, UnknownWidget, StaleWidget):
-            raise
-        except Exception as exc:
-            self._abandon(exc)
-            raise
-        await self._committed()
-        return Session(new_id, identity.sub, identity.email, identity.name, attempt.origin,
-                       started, now)
+            return Session(new_id, identity.sub, identity.email, identity.name,
+                           attempt.origin, started, now)
+
+        return await self._transact(work)
 
     async def record_failure(self, widget: Widget, attempt: Attempt, now: float) -> None:
         """Journal a refused call. For a remembered widget the entry is written only if the
@@ -578,48 +570,109 @@ class Binder:
                 self._journal(cursor, hc, attempt, now)
                 self._guard(cursor, "RELEASE SAVEPOINT guarded")
 
-        try:
-            await self._when_unlocked(write)
+        def work() -> None:
+            try:
+                write()
+            except self._integrity_error:
+                # The help center was deleted meanwhile: nothing left to journal into.
+                self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
+                return
             if widget.remembered:
                 if not self._returning_cur.fetchall():
                     raise self._forget(widget)
                 self._count_write(cursor, hc, sessions=False)
-        except self._integrity_error:
-            # The help center was deleted meanwhile: nothing left to journal into.
-            self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
-            return
-        except StaleWidget:
+
+        await self._transact(work)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _transact(self, work: Callable[[], T]) -> T:
+        """Run a call's database work (it starts with the call's first write) and answer only
+        once it is committed. A refusal the work journaled (``SubjectMismatch``) is raised
+        after that commit too."""
+        if self._batched:
+            return await self._in_batch(work)
+        try:
+            result = work()
+        except SubjectMismatch:
+            await self._committed()
+            raise
+        except (UnknownWidget, StaleWidget):
             raise
         except Exception as exc:
             self._abandon(exc)
             raise
         await self._committed()
+        return result
 
-    # -- internals ---------------------------------------------------------------------------
+    def _in_batch(self, work: Callable[[], T]) -> asyncio.Future[T]:
+        """Several workers on one SQLite file: queue the call's work for the next batch.
 
-    async def _when_unlocked(self, write: Callable[[], T]) -> T:
-        """Run ``write`` (which begins with a call's first write); on SQLite with several
-        workers, retry it while another worker holds the database's write lock.
+        SQLite has one write lock for all workers. Taken per call, with its busy handler, it
+        slept in 25-100 ms steps with the event loop blocked; polled per call with short
+        sleeps, a worker that had just committed took it again while the others slept (waits
+        of 40-100 ms). So each worker takes it once for all the calls waiting in it: the batch
+        grows while the lock is elsewhere, and runs whole, in one transaction, once it is had.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.append((work, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return future
 
-        SQLite's own busy handler would sleep inside the driver, blocking this worker's event
-        loop, and in steps that grow to 25, 50, 100 ms: that set a p99 over 60 ms with 4
-        workers. Here the connection does not wait (busy_timeout 0); a refused first write has
-        written nothing, so we roll back, yield the loop for a fraction of a millisecond and
-        try again, as long as the driver's own busy timeout would have waited."""
-        if not self._retry_when_locked:
-            return write()
+    async def _drain(self) -> None:
+        while self._queue:
+            await asyncio.sleep(0)  # let the calls of this turn join the batch
+            if not await self._write_lock():
+                continue
+            batch, self._queue = self._queue, []
+            outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
+            try:
+                for work, future in batch:
+                    try:
+                        outcomes.append((future, None, work()))
+                    except (SubjectMismatch, UnknownWidget) as refusal:
+                        outcomes.append((future, refusal, None))
+                self._conn.commit()
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                self._fail(batch, exc)
+                continue
+            for future, refusal, result in outcomes:
+                if future.done():
+                    continue
+                if refusal is not None:
+                    future.set_exception(refusal)
+                else:
+                    future.set_result(result)
+
+    async def _write_lock(self) -> bool:
+        """Begin the batch's transaction holding SQLite's write lock, retrying with short
+        sleeps (calls arriving meanwhile join the batch) for as long as the driver's busy
+        timeout would have waited. False if it could not: the waiting calls are failed."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + BUSY_TIMEOUT_MS / 1000
         pause = 0.00005
         while True:
             try:
-                return write()
+                self._cursor().execute("BEGIN IMMEDIATE")
+                return True
             except self._operational_error as exc:
                 if "locked" not in str(exc) or loop.time() > give_up:
-                    raise
-                self._conn.rollback()
+                    batch, self._queue = self._queue, []
+                    self._fail(batch, exc)
+                    return False
             await asyncio.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.001)
+
+    @staticmethod
+    def _fail(batch: list[tuple[Callable[[], Any], asyncio.Future[Any]]],
+              exc: BaseException) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
 
     def _guard(self, cursor: Any, command: str) -> None:
         """Savepoint commands, which only PostgreSQL needs (see ``__init__``)."""
