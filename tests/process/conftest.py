@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 
 from tests.conftest import ADMIN_TOKEN, fresh_database_url, server_arguments
 
+STARTUP_SECONDS = 60
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -24,35 +27,47 @@ def free_port() -> int:
 
 
 def wait_healthy(base: str, process: subprocess.Popen[str] | None = None,
-                 path: str = "/healthz") -> None:
-    """Wait until ``base + path`` answers 200, or fail with the server's output."""
-    deadline = time.monotonic() + 20
+                 output: Callable[[], str] | None = None, path: str = "/healthz") -> None:
+    """Wait until ``base + path`` answers 200, or fail with the server's output.
+
+    A minute, not seconds: a 4-worker server starts five processes, and on the suite's 2-core
+    machine several such servers starting together take 20 s and more."""
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read()}")  # type: ignore[union-attr]
+            said = output() if output else process.stdout.read()  # type: ignore[union-attr]
+            raise RuntimeError(f"server exited: {said}")
         try:
             if httpx2.get(base + path, timeout=0.5).status_code == 200:
                 return
         except httpx2.TransportError:
             time.sleep(0.05)
-    raise RuntimeError(f"{base}{path} did not answer in 20 s")
+    raise RuntimeError(f"{base}{path} did not answer in {STARTUP_SECONDS} s")
 
 
 class Server:
+    """A ``serve`` process. Its output goes to a file, not a pipe: a pipe nobody reads fills
+    after a few hundred log lines, and the server then blocks writing its next one."""
+
     def __init__(self, database_url: str, *extra: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("FERNDESK_VERIFIER_")}
+        self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (read again by stop)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "verifier", "serve", "--port", str(self.port),
              "--database-url", database_url, "--admin-token", ADMIN_TOKEN,
              *server_arguments(extra)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+            stdout=self.output, stderr=subprocess.STDOUT, env=env, text=True)
         try:
-            wait_healthy(self.base, self.process)
-        except RuntimeError:
-            self.stop()
-            raise
+            wait_healthy(self.base, self.process, self.said)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; the server said:\n{self.stop()}") from None
+
+    def said(self) -> str:
+        """Everything the server has printed so far."""
+        self.output.seek(0)
+        return self.output.read()
 
     def stop(self) -> str:
         if self.process.poll() is None:
@@ -62,7 +77,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        return self.process.stdout.read() if self.process.stdout else ""  # type: ignore[union-attr]
+        return self.said()
 
 
 @pytest.fixture
