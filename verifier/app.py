@@ -8,6 +8,7 @@ traceback, never a 500 for bad input).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -127,7 +128,8 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        migrate(engine)
+        if settings.migrate_at_start:
+            migrate(engine)
         # Everything loaded so far (the PSL trie, SQLAlchemy's metadata, the migrations) lives as
         # long as the process. Freezing it keeps the collector from re-scanning it: without this
         # each full collection pauses the event loop ~30 ms, which was identify's p99.
@@ -184,8 +186,9 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def app_from_environment() -> Starlette:
-    """The factory uvicorn's workers call: settings come through ``FERNDESK_VERIFIER_*``."""
+    """The factory uvicorn calls: settings come through ``FERNDESK_VERIFIER_*``, and the
+    ``serve`` process that exported them has already migrated the database."""
     from verifier.cli import settings_from_environment
 
-    return create_app(settings_from_environment())
+    return create_app(dataclasses.replace(settings_from_environment(), migrate_at_start=False))
 

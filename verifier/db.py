@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
 
 log = logging.getLogger("ferndesk_verifier")
@@ -128,7 +126,13 @@ def _migration_lock(engine: Engine) -> Iterator[sa.Connection | None]:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision, exactly once however many start together."""
+    """Bring the schema to the newest revision, exactly once however many start together.
+
+    Alembic is imported here, not at the top: a ``--workers`` worker never migrates (its
+    parent did), and importing Alembic would add a third of a second to each one's start."""
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_migrations_dir()))
     with _migration_lock(engine), engine.begin() as conn:

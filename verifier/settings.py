@@ -30,6 +30,10 @@ class Settings:
     # Freeze the import-time heap out of the garbage collector after start (see app.py); off
     # when the app runs inside someone else's process (the pytest plugin).
     freeze_gc: bool = True
+    # Migrate the database when the app starts. A ``--workers`` worker does not: its parent
+    # process migrated before starting any (see cli.serve), so workers start faster and never
+    # queue on the migration lock.
+    migrate_at_start: bool = True
 
 
 def env_default(name: str, fallback: str | None = None, environ: Mapping[str, str] | None = None
