@@ -15,9 +15,15 @@ On SQLite a refused statement undoes only itself, which is what lets calls share
 
 On PostgreSQL the statements are prepared on the server, a successful call's writes are one
 statement, and a worker remembers the widgets it read, guarding every write with them (see
-``Binder.widget``): a call costs one round trip plus its share of a commit. Several workers on
-one SQLite file run each worker's waiting calls as one batch under the write lock instead
-(``Binder._in_batch``).
+``Binder.widget``): a call costs one round trip plus its share of a commit. A shared commit
+means a worker's transaction holds the rows of its earlier calls while a later call asks for
+rows another worker's transaction holds; two workers doing that to each other are a deadlock,
+which PostgreSQL breaks only after a second, by failing one of them. So only a transaction's
+first write may wait for a row; later ones give up at once, and the call is run again first in
+a fresh transaction once the earlier ones are committed (``Binder._patiently``).
+
+Several workers on one SQLite file run each worker's waiting calls as one batch under the
+write lock instead (``Binder._in_batch``): the file has one lock, so no deadlock.
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ from verifier.errors import SubjectMismatch, Unavailable, UnknownWidget
 from verifier.tokens import Identity
 
 _IN_ERROR = 3  # psycopg.pq.TransactionStatus.INERROR, without importing the driver here
+# SQLSTATEs of a write that met another transaction's row: lock_not_available (our lock
+# timeout) and deadlock_detected (PostgreSQL broke a cycle, with an admin call, say).
+CONTENDED = frozenset({"55P03", "40P01"})
+LOCK_TIMEOUT_MS = 5  # how long a transaction's later writes wait for a row (see _begin)
+CONTENDED_TRIES = 4
 PRUNE_EVERY = 256  # journal writes between two prunes of one help center's journal
 WIDGETS_REMEMBERED = 1024  # per worker; the oldest is forgotten first
 T = TypeVar("T")
@@ -204,6 +215,7 @@ class Binder:
         # and guard refusable statements with a savepoint, since an error aborts a transaction.
         self._explicit = engine.dialect.name != "sqlite"
         self._in_transaction = False
+        self._impatient = False  # this transaction's later writes have the lock timeout
         # Several worker processes on one SQLite file: the shared commit below would hold the
         # file's single write lock across an event-loop turn, so there each worker runs the
         # writes of the calls waiting in it as one batch, under the lock (see _in_batch).
@@ -334,9 +346,39 @@ class Binder:
             raise held
 
     def _begin(self, cursor: Any) -> None:
-        if self._explicit and not self._in_transaction:
+        """Open the transaction a call's writes join (PostgreSQL; SQLite's driver opens its own).
+
+        The transaction's first write may wait for a row another transaction holds: it holds
+        none itself, so no cycle can go through it. A later write would wait holding the
+        earlier calls' rows, and the worker's event loop with them, so it gets a lock timeout
+        of a few milliseconds instead (``SET LOCAL``: until this transaction ends), and
+        ``_patiently`` runs it again as a first write."""
+        if not self._explicit:
+            return
+        if not self._in_transaction:
             cursor.execute("BEGIN")
-            self._in_transaction = True
+            self._in_transaction, self._impatient = True, False
+        elif not self._impatient:
+            cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            self._impatient = True
+
+    def _patiently(self, cursor: Any, write: Callable[[], T]) -> T:
+        """Run a call's writes (PostgreSQL: under ``SAVEPOINT guarded``), again if they met a
+        row another transaction holds: undo them alone, commit the transaction's earlier
+        calls at once, which frees the rows another worker may be waiting for, and run them
+        first in a fresh transaction, where they may wait (``_begin``). Synchronous, so no
+        other call can open that transaction before this one."""
+        for _ in range(CONTENDED_TRIES):
+            try:
+                return write()
+            except self._operational_error as exc:
+                if getattr(exc, "sqlstate", None) not in CONTENDED:
+                    raise
+                cursor.execute("ROLLBACK TO SAVEPOINT guarded")
+                self._committed()
+                self._flush()
+        raise Unavailable(f"the same rows stayed locked by other calls through "
+                          f"{CONTENDED_TRIES} tries; retry later")
 
     def close(self) -> None:
         if self._batch is not None:
@@ -461,14 +503,18 @@ class Binder:
         cursor = self._cursor()
 
         def consume() -> Any:
-            self._begin(cursor)
-            return self._consume_fault.run(cursor, {"hc": widget.help_center_id}).fetchone()
+            with self._pipeline():
+                self._begin(cursor)
+                self._guard(cursor, "SAVEPOINT guarded")
+                self._consume_fault.run(self._returning_cur, {"hc": widget.help_center_id})
+                self._guard(cursor, "RELEASE SAVEPOINT guarded")
+            return self._returning_cur.fetchone()
 
         if self._batched:
             row = await self._in_batch(consume)
         else:
             try:
-                row = consume()
+                row = self._patiently(cursor, consume)
             except Exception as exc:
                 self._abandon(exc)
                 raise
@@ -520,7 +566,7 @@ class Binder:
         def work() -> Session:
             nonlocal new_id
             try:
-                write()
+                self._patiently(cursor, write)
             except self._integrity_error:
                 # Only the refused statement is undone; the shared transaction goes on.
                 self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
@@ -556,31 +602,30 @@ class Binder:
         cursor = self._cursor()
         hc = widget.help_center_id
 
+        values = {"hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
+                  "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint}
+
         def write() -> None:
             with self._pipeline():
                 self._begin(cursor)
-                if widget.remembered:
-                    self._guarded_journal.run(self._returning_cur, {
-                        **self._guard_values(widget), "hc": hc, "now": now,
-                        "origin": attempt.origin, "code": attempt.code,
-                        "reason": attempt.reason, "sub": attempt.sub,
-                        "fp": attempt.token_fingerprint})
-                    return
                 self._guard(cursor, "SAVEPOINT guarded")
-                self._journal(cursor, hc, attempt, now)
+                if widget.remembered:
+                    self._guarded_journal.run(self._returning_cur,
+                                              {**self._guard_values(widget), **values})
+                else:
+                    self._insert_attempt.run(cursor, values)
                 self._guard(cursor, "RELEASE SAVEPOINT guarded")
 
         def work() -> None:
             try:
-                write()
+                self._patiently(cursor, write)
             except self._integrity_error:
                 # The help center was deleted meanwhile: nothing left to journal into.
                 self._guard(cursor, "ROLLBACK TO SAVEPOINT guarded")
                 return
-            if widget.remembered:
-                if not self._returning_cur.fetchall():
-                    raise self._forget(widget)
-                self._count_write(cursor, hc, sessions=False)
+            if widget.remembered and not self._returning_cur.fetchall():
+                raise self._forget(widget)
+            self._count_write(cursor, hc, sessions=False)
 
         await self._transact(work)
 
@@ -695,10 +740,18 @@ class Binder:
             self._writes_since_prune[key] = count
             return
         self._writes_since_prune[key] = 0
-        if sessions:
-            self._prune_sessions.run(cursor, {"hc": hc, "keep": self._sessions_kept})
-        else:
-            self._prune_attempts.run(cursor, {"hc": hc, "keep": self._attempts_kept})
+        prune, keep = ((self._prune_sessions, self._sessions_kept) if sessions
+                       else (self._prune_attempts, self._attempts_kept))
+        self._guard(cursor, "SAVEPOINT prune")
+        try:
+            prune.run(cursor, {"hc": hc, "keep": keep})
+        except self._operational_error as exc:
+            # Another worker is deleting the same old rows: leave them to it, whatever the
+            # call's place in its transaction (see _begin).
+            if getattr(exc, "sqlstate", None) not in CONTENDED:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT prune")
+        self._guard(cursor, "RELEASE SAVEPOINT prune")
 
     def _refusal(self, cursor: Any, hc: str,
                  identity: Identity) -> SubjectMismatch | UnknownWidget:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +61,37 @@ def test_parallel_identifies_bind_one_email_to_exactly_one_subject(start_server,
                                  tokens))
     assert statuses.count(200) == 1, statuses
     assert statuses.count(409) == 23, statuses
+
+
+@pytest.mark.parametrize("workers", ["1", "4"])
+def test_returning_users_identified_in_parallel_all_succeed(start_server, workers: str) -> None:
+    """A few users, each in a session of its own, identified again and again from many
+    connections in interleaved order: each worker's transaction then holds some users' rows
+    while it asks for others'. Every call succeeds; none is a deadlock's 503."""
+    server = start_server("--workers", workers)
+    _, widget_id, secret = _help_center(server.base)
+    returning = []
+    for n in range(3):
+        token = _token(secret, f"regular-{n}", f"regular-{n}@acme.com")
+        first = _identify(server.base, widget_id, token)
+        assert first.status_code == 200, first.text
+        returning.append({"jwt": token, "session_id": first.json()["session"]["id"]})
+
+    async def all_again() -> list[httpx2.Response]:
+        async with httpx2.AsyncClient(base_url=server.base, timeout=30) as client:
+            gate = asyncio.Semaphore(32)
+
+            async def again(n: int) -> httpx2.Response:
+                async with gate:
+                    return await client.post(
+                        f"/widget/{widget_id}/identify", json=returning[n % len(returning)],
+                        headers={"Origin": "https://app.example.com"})
+
+            return await asyncio.gather(*(again(n) for n in range(600)))
+
+    answers = asyncio.run(all_again())
+    failed = [answer.text for answer in answers if answer.status_code != 200]
+    assert not failed, f"{len(failed)} of {len(answers)} failed, e.g. {failed[0]}"
 
 
 def test_sigterm_stops_the_server_cleanly(start_server) -> None:
