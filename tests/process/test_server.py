@@ -122,8 +122,9 @@ def test_a_fault_of_five_is_consumed_exactly_five_times_across_workers(start_ser
 
 
 def test_servers_starting_together_migrate_once(start_server) -> None:
+    # Four servers of two workers each (a worker never migrates: its serve process has).
     with ThreadPoolExecutor(max_workers=4) as pool:
-        servers = list(pool.map(lambda _: start_server(), range(4)))
+        servers = list(pool.map(lambda _: start_server("--workers", "2"), range(4)))
     for server in servers:
         assert httpx2.get(server.base + "/healthz").status_code == 200
     _, widget_id, secret = _help_center(servers[0].base)
