@@ -58,6 +58,12 @@ WIDGETS_REMEMBERED = 1024  # per worker; the oldest is forgotten first
 T = TypeVar("T")
 
 
+def _contended(exc: Exception) -> bool:
+    """Whether a driver error is a write that met another transaction's row (SQLite's have no
+    SQLSTATE and never are: its one write lock is taken up front)."""
+    return getattr(exc, "sqlstate", None) in CONTENDED
+
+
 _UPSERT_USER = (
     "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
     "custom_attributes, created_at, last_seen_at) "
@@ -372,7 +378,7 @@ class Binder:
             try:
                 return write()
             except self._operational_error as exc:
-                if getattr(exc, "sqlstate", None) not in CONTENDED:
+                if not _contended(exc):
                     raise
                 cursor.execute("ROLLBACK TO SAVEPOINT guarded")
                 self._committed()
@@ -602,8 +608,7 @@ class Binder:
         cursor = self._cursor()
         hc = widget.help_center_id
 
-        values = {"hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
-                  "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint}
+        values = self._attempt_values(hc, attempt, now)
 
         def write() -> None:
             with self._pipeline():
@@ -724,11 +729,14 @@ class Binder:
         if self._explicit:
             cursor.execute(command)
 
+    @staticmethod
+    def _attempt_values(hc: str, attempt: Attempt, now: float) -> dict[str, Any]:
+        """A journal entry as the attempt statements take it."""
+        return {"hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
+                "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint}
+
     def _journal(self, cursor: Any, hc: str, attempt: Attempt, now: float) -> None:
-        self._insert_attempt.run(cursor, {
-            "hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
-            "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint,
-        })
+        self._insert_attempt.run(cursor, self._attempt_values(hc, attempt, now))
         self._count_write(cursor, hc, sessions=False)
 
     def _count_write(self, cursor: Any, hc: str, *, sessions: bool) -> None:
@@ -748,7 +756,7 @@ class Binder:
         except self._operational_error as exc:
             # Another worker is deleting the same old rows: leave them to it, whatever the
             # call's place in its transaction (see _begin).
-            if getattr(exc, "sqlstate", None) not in CONTENDED:
+            if not _contended(exc):
                 raise
             cursor.execute("ROLLBACK TO SAVEPOINT prune")
         self._guard(cursor, "RELEASE SAVEPOINT prune")
