@@ -4,27 +4,35 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two stamps: `make run` needs only what running needs; `make test` adds the test tools
+# (playwright, schemathesis, ...) on top.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast lint bench browser-deps clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(VENV)/bin/ferndesk-verifier serve --demo
 
 # The whole suite on SQLite, then the whole suite again on PostgreSQL with every real server on
-# 4 worker processes (PostgreSQL is started by tests/postgres.sh; under CI=true its absence is
-# a failure, elsewhere a loud skip).
+# 4 worker processes (PostgreSQL is started by tests/postgres.sh, which gives this run a database
+# of its own, dropped at the end; under CI=true its absence is a failure, elsewhere a loud skip).
 test: $(STAMP) browser-deps
 	$(PY) -m pytest
 	@url=$$(bash tests/postgres.sh) || { echo "POSTGRESQL RUN SKIPPED: no PostgreSQL here"; \
 	  [ "$$CI" != true ] || exit 1; exit 0; }; \
-	echo "== the whole suite again, on PostgreSQL, servers with 4 workers"; \
+	trap 'bash tests/postgres.sh drop "$$url"' EXIT; \
+	echo "== the whole suite again, on PostgreSQL (database $${url##*/}), servers with 4 workers"; \
 	FERNDESK_VERIFIER_TEST_DATABASE_URL=$$url FERNDESK_VERIFIER_TEST_WORKERS=4 $(PY) -m pytest -q
 
 test-fast: $(STAMP)
