@@ -7,13 +7,26 @@ Fixtures:
   throw-away SQLite database. The server starts once per test session (in-process, well under
   a second) and is reset before each test (milliseconds), so tests never see each other.
 - ``ferndesk_help_center``: a fresh ``HelpCenter`` with a JWT secret, per test
-  (domain ``help.example.test``).
+  (domain ``help.example.test``; id and widget id ``pytest-<random>``).
 - ``ferndesk_token``: ``ferndesk_token(**claims)`` signs a token for that help center with
   sensible defaults (``sub``, ``email``, ``name``, ``exp`` an hour after the emulator's now).
 
-To run against a verifier you already started (a shared instance, a CI service), pass
+To run against a verifier you already started (a shared instance, a CI service, the one
+``examples/ci/with-verifier.sh`` or ``ferndesk-verifier exec`` starts), pass
 ``--ferndesk-verifier-url URL`` and ``--ferndesk-verifier-admin-token TOKEN`` (or set
-``FERNDESK_VERIFIER_URL`` / ``FERNDESK_VERIFIER_ADMIN_TOKEN``).
+``FERNDESK_VERIFIER_URL`` / ``FERNDESK_VERIFIER_ADMIN_TOKEN``). That server is not the plugin's
+to wipe, so the plugin touches only what it made there:
+
+- it never calls ``POST /api/emulator/reset``: the seed and everyone else's help centers, users
+  and sessions stay as they are;
+- each test makes its own help centers (``pytest-<random>`` ids and widget ids, so they never
+  collide with anyone's), and they are deleted after the test, with their users, sessions,
+  attempts and pending faults, whether it passed or failed; ``Verifier.reset()`` empties only
+  those;
+- the emulator's clock is one for the whole server, shared by everyone using it: a test that
+  moves it (``move_clock``, ``freeze_clock``, ``real_clock``) moves it for every other client
+  while it runs, and the plugin puts it back as it found it after that test. A test there
+  starts with whatever clock the server has (real time, unless someone else moved it).
 
 To keep the in-process server but put its state in another database (PostgreSQL, to test as
 your shared instance runs), pass ``--ferndesk-verifier-database-url URL`` (or set
@@ -37,12 +50,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 DEFAULT_DOMAIN = "help.example.test"
 DEFAULT_ORIGIN = "https://app.example.test"
+HELP_CENTERS_PATH = "/api/help-centers"
+CLOCK_PATH = "/api/emulator/clock"
 
 
 @dataclass(frozen=True)
@@ -59,16 +75,37 @@ class Answer:
 
 
 class Verifier:
-    """A small client for a running verifier: the admin API, the emulator controls and identify."""
+    """A small client for a running verifier: the admin API, the emulator controls and identify.
 
-    def __init__(self, url: str, admin_token: str) -> None:
+    ``shared=True`` for a server the plugin did not start: then it keeps track of the help
+    centers it creates and of the clock as it was before it first changed it, so that
+    ``clean_up()`` removes the one and puts back the other, and ``reset()`` empties only what
+    it made."""
+
+    def __init__(self, url: str, admin_token: str, *, shared: bool = False) -> None:
         self.url = url.rstrip("/")
         self.admin_token = admin_token
+        self.shared = shared
+        self._made: list[str] = []
+        self._clock_found: dict[str, Any] | None = None
 
     # -- HTTP --------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, *, admin: bool = True,
                 headers: dict[str, str] | None = None) -> Answer:
+        """Any call to the verifier. On a shared server it also notes what ``clean_up`` must
+        undo, however the test made it: a help center created, the clock before its first
+        change."""
+        if self.shared and method == "PUT" and path == CLOCK_PATH and self._clock_found is None:
+            self._clock_found = self.clock()
+        answer = self._send(method, path, body, admin=admin, headers=headers)
+        if self.shared and method == "POST" and path == HELP_CENTERS_PATH and \
+                answer.status == 201 and isinstance(answer.json, dict):
+            self._made.append(answer.json["id"])
+        return answer
+
+    def _send(self, method: str, path: str, body: Any, *, admin: bool,
+              headers: dict[str, str] | None) -> Answer:
         sent = {"Content-Type": "application/json", **(headers or {})}
         if admin:
             sent["Authorization"] = f"Bearer {self.admin_token}"
@@ -91,18 +128,57 @@ class Verifier:
     # -- setup -------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Everything gone, the clock real again (``POST /api/emulator/reset``)."""
-        self._ok("POST", "/api/emulator/reset")
+        """On the plugin's own server: everything gone, the clock real again
+        (``POST /api/emulator/reset``). On a shared server: only the help centers made through
+        this client are emptied (``POST /api/emulator/help-centers/{id}/reset``: users,
+        sessions, attempts, messages, faults; they and their secrets stay), and the clock is
+        put back as this client found it."""
+        if not self.shared:
+            self._ok("POST", "/api/emulator/reset")
+            return
+        for help_center_id in self._made:
+            self._ok_or_gone("POST", f"/api/emulator/help-centers/{help_center_id}/reset")
+        self._put_clock_back()
+
+    def clean_up(self) -> None:
+        """On a shared server: delete the help centers made through this client and put the
+        clock back as it found it (the ``ferndesk_verifier`` fixture calls this after each
+        test). On the plugin's own server there is nothing to do: the next test resets it."""
+        made, self._made = self._made, []
+        for help_center_id in made:
+            self._ok_or_gone("DELETE", f"{HELP_CENTERS_PATH}/{help_center_id}")
+        self._put_clock_back()
+
+    def _put_clock_back(self) -> None:
+        found, self._clock_found = self._clock_found, None
+        if found is None:
+            return
+        # A frozen clock's now is its frozen instant; ``_send``, not ``_ok``: this write must
+        # not be recorded as the test moving the clock.
+        offset = found["offset_seconds"]
+        body = {"frozen_at": found["now"]} if found["frozen"] else \
+            {"offset_seconds": offset} if offset else {}
+        answer = self._send("PUT", CLOCK_PATH, body, admin=True, headers=None)
+        if answer.status >= 400:
+            raise AssertionError(f"could not put the clock back ({body}): answered "
+                                 f"{answer.status}: {answer.json}")
+
+    def _ok_or_gone(self, method: str, path: str) -> None:
+        """``_ok``, except that a help center the test already deleted is not an error."""
+        answer = self.request(method, path)
+        if answer.status >= 400 and answer.status != 404:
+            raise AssertionError(f"{method} {path} answered {answer.status}: {answer.json}")
 
     def create_help_center(self, name: str = "Test help center", domain: str = DEFAULT_DOMAIN,
                            widget_id: str | None = None, with_secret: bool = True,
                            help_center_id: str | None = None) -> HelpCenter:
-        body: dict[str, Any] = {"name": name, "domain": domain}
-        if widget_id:
-            body["widget_id"] = widget_id
-        if help_center_id:
-            body["id"] = help_center_id
-        made = self._ok("POST", "/api/help-centers", body)
+        """A help center, with a JWT secret unless ``with_secret=False``. Its id and widget id
+        are ``pytest-<random>`` unless given, so that they never collide with a seed's or
+        another test run's on a shared server."""
+        body: dict[str, Any] = {"name": name, "domain": domain,
+                                "id": help_center_id or _pytest_id(),
+                                "widget_id": widget_id or _pytest_id()}
+        made = self._ok("POST", HELP_CENTERS_PATH, body)
         secret = None
         if with_secret:
             secret = self._ok("POST", f"/api/help-centers/{made['id']}/jwt-secret")["secret"]
@@ -112,27 +188,54 @@ class Verifier:
     # -- controls ----------------------------------------------------------------------------
 
     def clock(self) -> dict[str, Any]:
-        clock: dict[str, Any] = self._ok("GET", "/api/emulator/clock")
+        """``{"now", "offset_seconds", "frozen", "frozen_at"}``, as the emulator answers it."""
+        clock: dict[str, Any] = self._ok("GET", CLOCK_PATH)
         return clock
 
     def now(self) -> float:
         """The emulator's now, as POSIX seconds."""
-        from datetime import datetime
-
-        return datetime.fromisoformat(self.clock()["now"].replace("Z", "+00:00")).timestamp()
+        return _posix(self.clock()["now"])
 
     def move_clock(self, seconds: float) -> dict[str, Any]:
-        """Shift the emulator's clock by ``seconds`` from real time."""
-        clock: dict[str, Any] = self._ok("PUT", "/api/emulator/clock",
-                                         {"offset_seconds": seconds})
-        return clock
+        """Move the emulator's clock ``seconds`` on (back, if negative) from where it is now.
 
-    def freeze_clock(self, at: str) -> dict[str, Any]:
-        clock: dict[str, Any] = self._ok("PUT", "/api/emulator/clock", {"frozen_at": at})
-        return clock
+        A running clock keeps running, ``seconds`` ahead of where it was; a frozen clock stays
+        frozen, at its instant plus ``seconds``. It reads the clock, then sets it: a change
+        another client makes in between is lost (the clock is the whole server's)."""
+        clock = self.clock()
+        if clock["frozen"]:
+            return self._set_clock({"frozen_at": _iso(_posix(clock["now"]) + seconds)})
+        return self._set_clock({"offset_seconds": clock["offset_seconds"] + seconds})
+
+    def freeze_clock(self, at: datetime | float | str | None = None) -> dict[str, Any]:
+        """Stop the emulator's clock at ``at``: a timezone-aware ``datetime``, POSIX seconds,
+        or an ISO-8601 string (one without an offset is UTC, as the emulator reads it).
+        Without ``at``, at the emulator's now. A naive ``datetime`` is refused (ValueError):
+        ``datetime.now()`` is local time, and taking it as UTC would be hours off."""
+        if at is None:
+            frozen_at = self.clock()["now"]
+        elif isinstance(at, datetime):
+            if at.tzinfo is None or at.utcoffset() is None:
+                raise ValueError("freeze_clock got a naive datetime, which names no instant "
+                                 "(datetime.now() is local time): give it a timezone, e.g. "
+                                 "datetime(2030, 1, 1, tzinfo=UTC) or datetime.now(UTC)")
+            frozen_at = at.astimezone(UTC).isoformat()
+        elif isinstance(at, int | float) and not isinstance(at, bool):
+            frozen_at = _iso(at)
+        elif isinstance(at, str):
+            frozen_at = at
+        else:
+            raise TypeError("freeze_clock takes a timezone-aware datetime, POSIX seconds, an "
+                            f"ISO-8601 string or nothing (the emulator's now), not "
+                            f"{type(at).__name__}")
+        return self._set_clock({"frozen_at": frozen_at})
 
     def real_clock(self) -> dict[str, Any]:
-        clock: dict[str, Any] = self._ok("PUT", "/api/emulator/clock", {})
+        """The real clock again: no offset, not frozen."""
+        return self._set_clock({})
+
+    def _set_clock(self, body: dict[str, Any]) -> dict[str, Any]:
+        clock: dict[str, Any] = self._ok("PUT", CLOCK_PATH, body)
         return clock
 
     def inject_fault(self, help_center: HelpCenter | str, times: int = 1,
@@ -212,6 +315,24 @@ class HelpCenter:
                                      admin=False, headers=headers)
 
 
+def _pytest_id() -> str:
+    return "pytest-" + secrets.token_hex(8)
+
+
+def _posix(instant: str) -> float:
+    """POSIX seconds of an instant as the emulator writes it (ISO-8601 with a ``Z``)."""
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp()
+
+
+def _iso(seconds: float) -> str:
+    """ISO-8601 UTC, to the millisecond (the emulator's own precision)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{seconds!r} is not an instant the emulator's clock can show "
+                         "(1970 to 9998)") from None
+
+
 def _id(help_center: HelpCenter | str) -> str:
     return help_center if isinstance(help_center, str) else help_center.id
 
@@ -284,7 +405,11 @@ def ferndesk_verifier_session(request: pytest.FixtureRequest) -> Iterator[Verifi
         if not token:
             raise pytest.UsageError("--ferndesk-verifier-url needs "
                                     "--ferndesk-verifier-admin-token")
-        yield Verifier(url, token)
+        shared = Verifier(url, token, shared=True)
+        try:
+            yield shared
+        finally:
+            shared.clean_up()
         return
     server = _Server(request.config.getoption("--ferndesk-verifier-database-url"))
     try:
@@ -294,10 +419,14 @@ def ferndesk_verifier_session(request: pytest.FixtureRequest) -> Iterator[Verifi
 
 
 @pytest.fixture
-def ferndesk_verifier(ferndesk_verifier_session: Verifier) -> Verifier:
-    """A live verifier, reset before this test: no help center, real clock, no faults."""
-    ferndesk_verifier_session.reset()
-    return ferndesk_verifier_session
+def ferndesk_verifier(ferndesk_verifier_session: Verifier) -> Iterator[Verifier]:
+    """A live verifier. The plugin's own server is reset before this test: no help center,
+    real clock, no faults. A shared one (``--ferndesk-verifier-url``) is left as it is; what
+    this test makes there is deleted after it, and the clock it moved is put back."""
+    if not ferndesk_verifier_session.shared:
+        ferndesk_verifier_session.reset()
+    yield ferndesk_verifier_session
+    ferndesk_verifier_session.clean_up()
 
 
 @pytest.fixture

@@ -3,6 +3,12 @@
 Copy this file into your project. `pip install ferndesk-verifier` is the only setup: the
 fixtures below come from the plugin. Replace `sign_like_my_backend` with a call to your own
 token endpoint (or the function behind it) to test *your* code.
+
+`pytest` runs it against a verifier the plugin starts and resets before each test. To run it
+against one you started (a shared instance, or CI's: examples/ci/with-verifier.sh exports the
+variables), `pytest --ferndesk-verifier-url URL --ferndesk-verifier-admin-token TOKEN`: each test
+then works in its own `pytest-...` help center, deleted after it, and the clock it moves (the
+whole server's) is put back; nothing else on that server is touched.
 """
 
 import time
