@@ -36,6 +36,7 @@ class Visit:
 
     help_center_id: str
     help_center_name: str
+    help_center_domain: str
     widget_id: str
     session: Any | None  # a ``sessions`` row
 
@@ -49,7 +50,8 @@ class Sessions:
         self.engine = engine
 
     def _help_center(self, conn: sa.Connection, widget_id: str) -> Any:
-        row = conn.execute(sa.select(help_centers.c.id, help_centers.c.name).where(
+        row = conn.execute(sa.select(help_centers.c.id, help_centers.c.name,
+                                     help_centers.c.domain).where(
             help_centers.c.widget_id == widget_id)).one_or_none()
         if row is None:
             raise UnknownWidget(f"no help center has widget_id {widget_id[:80]!r}")
@@ -70,20 +72,23 @@ class Sessions:
         """The help center of ``widget_id`` and the session, if it belongs to it."""
         with self.engine.connect() as conn:
             hc = self._help_center(conn, widget_id)
-            return Visit(hc.id, hc.name, widget_id, self._session(conn, hc.id, session_id))
+            return Visit(hc.id, hc.name, hc.domain, widget_id,
+                         self._session(conn, hc.id, session_id))
 
     def visit_by_host(self, host: str, cookies: Mapping[str, str]) -> Visit | None:
         """The help center whose domain is ``host`` (for its home page) and the visitor's
         session, from the cookie the widget frame set on that host."""
         with self.engine.connect() as conn:
             hc = conn.execute(
-                sa.select(help_centers.c.id, help_centers.c.name, help_centers.c.widget_id)
+                sa.select(help_centers.c.id, help_centers.c.name, help_centers.c.domain,
+                          help_centers.c.widget_id)
                 .where(help_centers.c.domain == host)
                 .order_by(help_centers.c.created_at).limit(1)).one_or_none()
             if hc is None:
                 return None
             session_id = cookies.get(session_cookie_name(hc.widget_id))
-            return Visit(hc.id, hc.name, hc.widget_id, self._session(conn, hc.id, session_id))
+            return Visit(hc.id, hc.name, hc.domain, hc.widget_id,
+                         self._session(conn, hc.id, session_id))
 
     @staticmethod
     def _session(conn: sa.Connection, help_center_id: str, session_id: str | None) -> Any:
