@@ -3,11 +3,15 @@ center's home page, and the SDK script."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
-from tests.conftest import APP_ORIGIN, HelpCenter, error_of
+from tests.conftest import ADMIN, APP_ORIGIN, HelpCenter, error_of
+from verifier.app import create_app
+from verifier.settings import Settings
 
 
 def _start(hc: HelpCenter, origin: str = APP_ORIGIN) -> dict:
@@ -175,3 +179,60 @@ def test_the_sdk_is_served_as_javascript(client) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/javascript")
     assert "Ferndesk" in answer.text
+
+
+@pytest.fixture
+def small_client(settings: Settings) -> Any:
+    """An app that keeps 5 sessions and 3 messages per help center."""
+    small = dataclasses.replace(settings, sessions_kept=5, messages_kept=3)
+    with TestClient(create_app(small), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_init_keeps_only_the_newest_sessions_of_each_help_center(small_client) -> None:
+    acme, other = HelpCenter(small_client), HelpCenter(small_client, domain="help.other.com")
+    others = {_start(other)["id"] for _ in range(2)}
+    started = [_start(acme)["id"] for _ in range(12)]
+    assert {s["id"] for s in acme.admin_get("sessions")} == set(started[-5:])
+    assert {s["id"] for s in other.admin_get("sessions")} == others  # per help center
+
+
+def test_init_under_a_frozen_clock_never_prunes_the_session_it_answers(small_client) -> None:
+    acme = HelpCenter(small_client)
+    frozen = small_client.put("/api/emulator/clock", headers=ADMIN,
+                              json={"frozen_at": "2026-11-24T10:00:00Z"})
+    assert frozen.status_code == 200, frozen.text
+    for _ in range(9):
+        session = _start(acme)
+        listed = {s["id"] for s in acme.admin_get("sessions")}
+        assert session["id"] in listed and len(listed) <= 5
+
+
+def _message(hc: HelpCenter, body: str, session_id: str | None = None) -> Any:
+    sent: dict[str, Any] = {"body": body}
+    if session_id is not None:
+        sent["session_id"] = session_id
+    return hc.client.post(f"/widget/{hc.widget_id}/messages", json=sent)
+
+
+def test_messages_keep_only_the_newest_of_each_help_center(small_client) -> None:
+    acme, other = HelpCenter(small_client), HelpCenter(small_client, domain="help.other.com")
+    assert _message(other, "other 1").status_code == 201
+    for number in range(8):
+        assert _message(acme, f"acme {number}").status_code == 201
+    assert sorted(m["body"] for m in acme.admin_get("messages")) == ["acme 5", "acme 6",
+                                                                    "acme 7"]
+    assert [m["body"] for m in other.admin_get("messages")] == ["other 1"]
+
+
+def test_a_message_with_a_foreign_or_unknown_session_changes_nothing(small_client) -> None:
+    acme, other = HelpCenter(small_client), HelpCenter(small_client, domain="help.other.com")
+    foreign = other.identify(origin="https://app.other.com").json()["session"]["id"]
+    for number in range(3):
+        assert _message(acme, f"kept {number}").status_code == 201
+    for session_id in (foreign, "ses_unknown", "x" * 64):
+        answer = _message(acme, "refused", session_id)
+        assert answer.status_code == 422 and error_of(answer)["code"] == "invalid_request"
+    assert sorted(m["body"] for m in acme.admin_get("messages")) == ["kept 0", "kept 1",
+                                                                    "kept 2"]
+    assert other.admin_get("messages") == []

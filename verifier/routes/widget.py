@@ -45,7 +45,8 @@ async def start_session(request: Request) -> Response:
                                          request.headers.get("referer"))
     widget_id = request.path_params["widget_id"]
     session = await run_in_threadpool(
-        _sessions(request).start, widget_id, origin, request.headers.get("user-agent"))
+        _sessions(request).start, widget_id, origin, request.headers.get("user-agent"),
+        request.app.state.settings.sessions_kept)
     session["frame_token"] = issue_frame_token(request.app.state.admin_token, widget_id,
                                                session["id"], time.time())
     return JSONResponse({"session": session}, status_code=201,
@@ -86,7 +87,8 @@ async def post_message(request: Request) -> Response:
         _sessions(request).add_message, request.path_params["widget_id"],
         string_field(body, "session_id", max_length=64), string_field(body, "email",
                                                                       max_length=320),
-        string_field(body, "name", max_length=200), text)
+        string_field(body, "name", max_length=200), text,
+        request.app.state.settings.messages_kept)
     return JSONResponse({"message": message}, status_code=201,
                         headers=cors_headers(request.headers.get("origin"), False))
 
