@@ -102,8 +102,10 @@
 
   /**
    * The widget and session of the last `init` that had a widgetId (`sessionId` is null when the
-   * server could not start one), or null before any.
-   * @type {{widgetId: string, base: string, sessionId: (string|null)} | null}
+   * server could not start one), or null before any. `frameToken` is what the widget frame of
+   * that session opens with (see `post`); the session id alone opens nothing.
+   * @type {{widgetId: string, base: string, sessionId: (string|null),
+   *         frameToken?: (string|null)} | null}
    */
   let current = null;
   /** @type {{root: HTMLDivElement, frame: HTMLIFrameElement, launcher: HTMLButtonElement} | null} */
@@ -405,15 +407,24 @@
     return `${target.base}/widget/${encodeURIComponent(target.widgetId)}/${action}`;
   }
 
-  /** The widget frame of the current session (none yet when the session could not start). */
+  /**
+   * The widget frame of the current session, opened with the session's frame token (the
+   * verifier binds the frame to a session by that short-lived token only, so a link someone
+   * hands around cannot sign a visitor into another session); anonymous without one.
+   */
   function frameUrl(target) {
     const url = widgetUrl(target, "frame");
-    return target.sessionId ? `${url}?session=${encodeURIComponent(target.sessionId)}` : url;
+    return target.frameToken ? `${url}?token=${encodeURIComponent(target.frameToken)}` : url;
   }
 
   function readSessionId(answer) {
     const session = answer && answer.session;
     return session && typeof session.id === "string" ? session.id : undefined;
+  }
+
+  function readFrameToken(answer) {
+    const session = answer && answer.session;
+    return session && typeof session.frame_token === "string" ? session.frame_token : null;
   }
 
   /**
@@ -442,7 +453,12 @@
       );
     }
     const answer = await readJson(response);
-    if (response.ok && isObject(answer) && isObject(answer[expectedKey])) return answer;
+    if (response.ok && isObject(answer) && isObject(answer[expectedKey])) {
+      // Every answer that names a session (init's, identify's) carries its frame token: keep
+      // it with the target here, so the frame always opens on the session last answered.
+      if (isObject(answer.session)) target.frameToken = readFrameToken(answer);
+      return answer;
+    }
     throw errorFromAnswer(answer, response, url);
   }
 

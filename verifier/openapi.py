@@ -256,7 +256,8 @@ def _schemas() -> dict[str, dict[str, Any]]:
                             maxLength=64),
             email=text(maxLength=320), name=text(maxLength=200), body=text(maxLength=5000)),
         "NewSession": obj(["session"], session=obj(["id", "started_at"], id=session["id"],
-                                                   started_at=instant())),
+                                                   started_at=instant(),
+                                                   frame_token=FRAME_TOKEN)),
         "NewMessage": obj(["message"], message=ref("Message")),
         "IdentifyRequest": obj(
             ["jwt"],
@@ -270,7 +271,7 @@ def _schemas() -> dict[str, dict[str, Any]]:
             session=obj(["id", "sub", "email", "name", "origin", "started_at", "identified_at"],
                         id=session["id"], sub=text(), email=text(), name=maybe(),
                         origin=session["origin"], started_at=instant(),
-                        identified_at=instant()),
+                        identified_at=instant(), frame_token=FRAME_TOKEN),
         ),
         "Clock": obj(list(clock), "The emulator's clock.", **clock),
         "ClockUpdate": {
@@ -362,6 +363,8 @@ def path_param(name: str, description: str) -> dict[str, Any]:
             "schema": {"type": "string"}}
 
 
+FRAME_TOKEN = text("what the widget frame of this session opens with "
+                   "(`GET /widget/{widget_id}/frame?token=...`); short-lived")
 HC_ID = path_param("id", "the help center's `id`")
 WIDGET_ID = path_param("widget_id", "the help center's public `widget_id`")
 ORIGIN = {"name": "Origin", "in": "header", "required": False, "schema": {"type": "string"},
@@ -520,13 +523,17 @@ OPERATIONS: tuple[Operation, ...] = (
               "`input[name=name]`), pre-filled for an identified session and empty otherwise. "
               "It sets `fd_session_<widget_id>=<session>` (HttpOnly, SameSite=Lax, host-only) "
               "on the help center's host, which is how the help center's home page knows the "
-              "visitor.",
+              "visitor, but only when a page of the help center's site loaded the frame "
+              "(`Sec-Fetch-Site: same-origin`/`same-site`; without Fetch Metadata, a `Referer` "
+              "that passes the domain rule), never from a link or another site's page.",
               {200: html_answer("the panel", **{
                   "Set-Cookie": "`fd_session_<widget_id>`, when the session is known"})},
               (*UNKNOWN_WIDGET, *UNAVAILABLE),
-              parameters=(WIDGET_ID, {"name": "session", "in": "query", "required": False,
+              parameters=(WIDGET_ID, {"name": "token", "in": "query", "required": False,
                                       "schema": {"type": "string"},
-                                      "description": "the widget's session id"})),
+                                      "description": "the session's `frame_token`, as "
+                                      "`sessions` and identify answer it; without a valid "
+                                      "one the panel is anonymous"})),
 
     # -- admin ----------------------------------------------------------------------------------
     _admin("post", "/api/help-centers", "admin", "createHelpCenter", "Create a help center",

@@ -26,6 +26,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     attempts_kept: int = 1000
     sessions_kept: int = 10000
+    messages_kept: int = 1000  # contact-form messages, per help center
     log_level: str = "info"
     # Freeze the import-time heap out of the garbage collector after start (see app.py); off
     # when the app runs inside someone else's process (the pytest plugin).

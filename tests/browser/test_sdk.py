@@ -172,3 +172,36 @@ def test_sessions_appear_in_analytics_with_origin_and_user_agent(page, pages, ve
 def test_the_sdk_is_served_from_the_verifier(verifier) -> None:
     answer = httpx2.get(sdk_src(verifier).replace(HELP_HOST, "127.0.0.1"))
     assert answer.headers["content-type"].startswith("text/javascript")
+
+
+def _attacker_frame_url(verifier) -> str:
+    """What an attacker hands around: the frame of their own identified session, with the
+    frame token its identify answered (and, for the old frame, its bare session id)."""
+    answer = httpx2.post(f"{verifier.base}/widget/{WIDGET}/identify",
+                         json={"jwt": token(sub="mallory-1", email="mallory@example.com",
+                                            name="Mallory")},
+                         headers={"Origin": f"http://app.example.test:{verifier.port}"})
+    assert answer.status_code == 200, answer.text
+    session = answer.json()["session"]
+    query = f"session={session['id']}&token={session.get('frame_token', '')}"
+    return f"http://{HELP_HOST}:{verifier.port}/widget/{WIDGET}/frame?{query}"
+
+
+def _help_center_shows(page, verifier) -> str:
+    page.goto(f"http://{HELP_HOST}:{verifier.port}/")
+    return page.locator("#fd-signed-in").inner_text()
+
+
+def test_a_link_to_someone_elses_frame_does_not_sign_the_visitor_in(page, pages,
+                                                                    verifier) -> None:
+    page.goto(_attacker_frame_url(verifier))  # the victim opens the link
+    assert "Mallory" not in _help_center_shows(page, verifier)
+
+
+def test_a_foreign_page_embedding_someone_elses_frame_does_not_sign_the_visitor_in(
+        page, pages, verifier) -> None:
+    url = _attacker_frame_url(verifier)
+    pages.add("embed.html", f"<iframe id='evil' src={json.dumps(url)}></iframe>")
+    page.goto(pages.url("embed.html", "otherdomain.test"))
+    page.frame_locator("#evil").locator("input[name=email]").wait_for(state="attached")
+    assert "Mallory" not in _help_center_shows(page, verifier)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -43,6 +44,7 @@ from verifier.errors import (
     UnknownWidget,
     VerifierError,
 )
+from verifier.frame_access import issue_frame_token
 from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_body
 
 log = logging.getLogger("ferndesk_verifier.identify")
@@ -65,6 +67,10 @@ class IdentifyEndpoint:
         status, payload, allowed = await identify(
             state.binder, scope["path_params"]["widget_id"], headers, receive,
             state.settings.max_body_bytes)
+        if status == 200:  # what the SDK opens the widget frame with (see frame_access)
+            payload["session"]["frame_token"] = issue_frame_token(
+                state.admin_token, scope["path_params"]["widget_id"], payload["session"]["id"],
+                time.time())
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         raw_headers = [(b"content-type", b"application/json"),
                        (b"content-length", str(len(body)).encode())]
