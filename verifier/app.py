@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from verifier import keys
 from verifier.binding import Binder
 from verifier.controls import Controls
+from verifier.cors import WidgetCors, widget_cors_headers
 from verifier.db import create_engine, migrate
 from verifier.errors import (
     InternalError,
@@ -163,15 +164,20 @@ def create_app(settings: Settings) -> Starlette:
         error = Unavailable(f"the database did not answer ({type(exc).__name__}); retry later")
         return JSONResponse(error.body(), status_code=503, headers={"Retry-After": "1"})
 
-    async def unexpected(_request: Request, exc: Exception) -> Response:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s in a handler", type(exc).__name__, exc_info=exc)
         error = InternalError("an unexpected error in the verifier; it is in the server log")
-        return JSONResponse(error.body(), status_code=500)
+        # Starlette answers a 500 outside every middleware, WidgetCors included.
+        return JSONResponse(error.body(), status_code=500, headers=widget_cors_headers(
+            request.url.path, request.headers.get("origin")))
 
     handlers = {VerifierError: verifier_error, HTTPException: http_error, Exception: unexpected}
     handlers.update(dict.fromkeys(driver_unavailable, database_down))
-    app = Starlette(routes=routes(), lifespan=lifespan,
-                    middleware=[Middleware(NamesNothingWithNul)],
+    # Outermost first: every widget
+    # answer below (the exception handlers' included) is readable cross-origin.
+    middleware = [Middleware(WidgetCors),
+                  Middleware(NamesNothingWithNul)]
+    app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
                     exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.settings = settings
     app.state.admin_token = settings.admin_token or keys.generate_admin_token()
