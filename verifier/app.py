@@ -31,6 +31,7 @@ from verifier.db import create_engine, migrate
 from verifier.errors import (
     InternalError,
     InvalidRequest,
+    NoSuchRoute,
     NotFound,
     Unavailable,
     UnknownWidget,
@@ -151,7 +152,7 @@ def create_app(settings: Settings) -> Starlette:
         assert isinstance(exc, HTTPException)
         error: VerifierError
         if exc.status_code == 404:
-            error = NotFound(f"no route {request.method} {request.url.path[:200]}")
+            error = NoSuchRoute(f"no route {request.method} {request.url.path[:200]}")
         else:
             error = InvalidRequest(f"{request.method} is not allowed on this route"
                                    if exc.status_code == 405 else str(exc.detail)[:200],

@@ -105,3 +105,20 @@ def test_an_unexpected_widget_error_carries_cors_headers(settings: Settings) -> 
     assert answer.status_code == 500
     assert error_of(answer)["code"] == "internal_error"
     assert_readable_without_credentials(answer)
+
+
+# -- the unknown route -------------------------------------------------------------------------
+
+
+def test_an_unknown_route_says_no_such_route_and_names_method_and_path(
+        client: TestClient) -> None:
+    answer = client.delete("/api/nowhere")
+    assert answer.status_code == 404
+    error = error_of(answer)
+    assert (error["code"], error["message"]) == ("not_found", "no such route")
+    assert error["reason"] == "no route DELETE /api/nowhere"
+
+
+def test_an_unknown_help_center_still_says_no_such_help_center(client: TestClient) -> None:
+    error = error_of(client.get("/api/help-centers/nope", headers=ADMIN))
+    assert (error["code"], error["message"]) == ("not_found", "no such help center or user")
