@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from verifier import keys
+from verifier import keys, slash_redirects
 from verifier.binding import Binder
 from verifier.controls import Controls
 from verifier.cors import WidgetCors, widget_cors_headers
@@ -180,6 +180,7 @@ def create_app(settings: Settings) -> Starlette:
                   Middleware(NamesNothingWithNul)]
     app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
                     exception_handlers=handlers)  # type: ignore[arg-type]
+    slash_redirects.install(app.router)
     app.state.settings = settings
     app.state.admin_token = settings.admin_token or keys.generate_admin_token()
     app.state.engine = engine

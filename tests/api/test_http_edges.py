@@ -122,3 +122,26 @@ def test_an_unknown_route_says_no_such_route_and_names_method_and_path(
 def test_an_unknown_help_center_still_says_no_such_help_center(client: TestClient) -> None:
     error = error_of(client.get("/api/help-centers/nope", headers=ADMIN))
     assert (error["code"], error["message"]) == ("not_found", "no such help center or user")
+
+
+# -- trailing-slash redirects ------------------------------------------------------------------
+
+
+def test_a_trailing_slash_redirects_to_a_path_not_to_the_host_header(
+        client: TestClient) -> None:
+    answer = client.get("/api/help-centers/?x=1", headers={**ADMIN, "Host": "evil.example"},
+                        follow_redirects=False)
+    assert answer.status_code == 307
+    assert answer.headers["location"] == "/api/help-centers?x=1"
+
+
+def test_a_missing_trailing_slash_redirects_to_a_path(client: TestClient) -> None:
+    answer = client.get("/static", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert answer.status_code == 307
+    assert answer.headers["location"] == "/static/"
+
+
+def test_the_redirect_keeps_following_to_the_right_answer(client: TestClient) -> None:
+    answer = client.get("/api/help-centers/", headers=ADMIN)
+    assert answer.status_code == 200
+    assert answer.json() == []
