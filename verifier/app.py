@@ -37,6 +37,7 @@ from verifier.errors import (
     UnknownWidget,
     VerifierError,
 )
+from verifier.header_limits import HeaderLimits
 from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
 from verifier.sessions import Sessions
 from verifier.settings import Settings
@@ -174,9 +175,10 @@ def create_app(settings: Settings) -> Starlette:
 
     handlers = {VerifierError: verifier_error, HTTPException: http_error, Exception: unexpected}
     handlers.update(dict.fromkeys(driver_unavailable, database_down))
-    # Outermost first: every widget
+    # Outermost first: oversized headers are refused before anything reads them; every widget
     # answer below (the exception handlers' included) is readable cross-origin.
-    middleware = [Middleware(WidgetCors),
+    middleware = [Middleware(HeaderLimits),
+                  Middleware(WidgetCors),
                   Middleware(NamesNothingWithNul)]
     app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
                     exception_handlers=handlers)  # type: ignore[arg-type]

@@ -145,3 +145,61 @@ def test_the_redirect_keeps_following_to_the_right_answer(client: TestClient) ->
     answer = client.get("/api/help-centers/", headers=ADMIN)
     assert answer.status_code == 200
     assert answer.json() == []
+
+
+# -- header values -----------------------------------------------------------------------------
+
+HUGE = 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("header", "size"), [("Origin", 1025), ("Origin", HUGE),
+                                              ("Referer", 8193), ("Referer", HUGE)])
+def test_an_oversized_origin_or_referer_is_refused_and_never_stored(
+        help_center: HelpCenter, header: str, size: int) -> None:
+    value = "https://app.example.com/" + "a" * (size - len("https://app.example.com/"))
+    assert len(value) == size
+    client = help_center.client
+    for action in ("identify", "sessions", "messages"):
+        answer = client.post(f"/widget/{help_center.widget_id}/{action}",
+                             json={"jwt": help_center.token(), "body": "hi"},
+                             headers={header: value, **({} if header == "Origin" else {
+                                 "Origin": APP_ORIGIN})})
+        assert answer.status_code == 400, answer.text
+        error = error_of(answer)
+        assert error["code"] == "invalid_request"
+        assert header in error["reason"] and str(size) in error["reason"]
+        assert "aaaaaaaa" not in answer.text
+        assert all("aaaaaaaa" not in v for v in answer.headers.values())
+    assert help_center.admin_get("identify-attempts") == []
+    assert help_center.admin_get("sessions") == []
+    assert help_center.admin_get("messages") == []
+    assert help_center.admin_get("users") == []
+
+
+def test_an_origin_and_referer_at_their_limits_pass(help_center: HelpCenter) -> None:
+    origin = "https://app.example.com"
+    referer = origin + "/" + "p" * (8192 - len(origin) - 1)
+    answer = help_center.identify(headers={"Referer": referer})
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("action", ["identify", "sessions"])
+def test_a_huge_user_agent_is_stored_visibly_truncated(help_center: HelpCenter,
+                                                       action: str) -> None:
+    agent = "Mozilla/5.0 " + "x" * (HUGE - len("Mozilla/5.0 "))
+    answer = help_center.client.post(
+        f"/widget/{help_center.widget_id}/{action}", json={"jwt": help_center.token()},
+        headers={"Origin": APP_ORIGIN, "User-Agent": agent})
+    assert answer.status_code in {200, 201}, answer.text
+    [session] = help_center.admin_get("sessions")
+    stored = session["user_agent"]
+    assert stored.startswith("Mozilla/5.0 xxx")
+    assert stored.endswith(f"...[truncated from {HUGE} bytes]")
+    assert len(stored) <= 500
+
+
+def test_an_ordinary_user_agent_is_stored_as_sent(help_center: HelpCenter) -> None:
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+    help_center.identify(headers={"User-Agent": agent})
+    [session] = help_center.admin_get("sessions")
+    assert session["user_agent"] == agent
