@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from verifier import keys, slash_redirects
 from verifier.binding import Binder
+from verifier.body_deadline import BodyDeadline
 from verifier.controls import Controls
 from verifier.cors import WidgetCors, widget_cors_headers
 from verifier.db import create_engine, migrate
@@ -178,6 +179,7 @@ def create_app(settings: Settings) -> Starlette:
     # Outermost first: oversized headers are refused before anything reads them; every widget
     # answer below (the exception handlers' included) is readable cross-origin.
     middleware = [Middleware(HeaderLimits),
+                  Middleware(BodyDeadline, seconds=settings.body_timeout),
                   Middleware(WidgetCors),
                   Middleware(NamesNothingWithNul)]
     app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
