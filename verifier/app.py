@@ -23,18 +23,22 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from verifier import keys
+from verifier import keys, slash_redirects
 from verifier.binding import Binder
+from verifier.body_deadline import BodyDeadline
 from verifier.controls import Controls
+from verifier.cors import WidgetCors, widget_cors_headers
 from verifier.db import create_engine, migrate
 from verifier.errors import (
     InternalError,
     InvalidRequest,
+    NoSuchRoute,
     NotFound,
     Unavailable,
     UnknownWidget,
     VerifierError,
 )
+from verifier.header_limits import HeaderLimits
 from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
 from verifier.sessions import Sessions
 from verifier.settings import Settings
@@ -150,7 +154,7 @@ def create_app(settings: Settings) -> Starlette:
         assert isinstance(exc, HTTPException)
         error: VerifierError
         if exc.status_code == 404:
-            error = NotFound(f"no route {request.method} {request.url.path[:200]}")
+            error = NoSuchRoute(f"no route {request.method} {request.url.path[:200]}")
         else:
             error = InvalidRequest(f"{request.method} is not allowed on this route"
                                    if exc.status_code == 405 else str(exc.detail)[:200],
@@ -163,16 +167,24 @@ def create_app(settings: Settings) -> Starlette:
         error = Unavailable(f"the database did not answer ({type(exc).__name__}); retry later")
         return JSONResponse(error.body(), status_code=503, headers={"Retry-After": "1"})
 
-    async def unexpected(_request: Request, exc: Exception) -> Response:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s in a handler", type(exc).__name__, exc_info=exc)
         error = InternalError("an unexpected error in the verifier; it is in the server log")
-        return JSONResponse(error.body(), status_code=500)
+        # Starlette answers a 500 outside every middleware, WidgetCors included.
+        return JSONResponse(error.body(), status_code=500, headers=widget_cors_headers(
+            request.url.path, request.headers.get("origin")))
 
     handlers = {VerifierError: verifier_error, HTTPException: http_error, Exception: unexpected}
     handlers.update(dict.fromkeys(driver_unavailable, database_down))
-    app = Starlette(routes=routes(), lifespan=lifespan,
-                    middleware=[Middleware(NamesNothingWithNul)],
+    # Outermost first: oversized headers are refused before anything reads them; every widget
+    # answer below (the exception handlers' included) is readable cross-origin.
+    middleware = [Middleware(HeaderLimits),
+                  Middleware(BodyDeadline, seconds=settings.body_timeout),
+                  Middleware(WidgetCors),
+                  Middleware(NamesNothingWithNul)]
+    app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
                     exception_handlers=handlers)  # type: ignore[arg-type]
+    slash_redirects.install(app.router)
     app.state.settings = settings
     app.state.admin_token = settings.admin_token or keys.generate_admin_token()
     app.state.engine = engine

@@ -13,9 +13,11 @@ ours: why it failed, never a secret and never a whole token.
     ├── UnknownWidget         404  unknown_widget
     ├── Unauthorized          401  unauthorized
     ├── NotFound              404  not_found
+    │   └── NoSuchRoute       404  not_found (no route has this method and path)
     ├── SecretExists          409  secret_exists
     ├── NoSecret              404  no_secret
-    ├── InvalidRequest        400  invalid_request (413 too large, 415 content type, 422 field)
+    ├── InvalidRequest        400  invalid_request (405 method, 408 slow body, 413 too large,
+    │                                 415 content type, 422 field)
     ├── Conflict              409  conflict
     ├── InjectedFault         any  injected_fault
     ├── Unavailable           503  unavailable
@@ -77,6 +79,13 @@ class Unauthorized(VerifierError):
 
 class NotFound(VerifierError):
     code, status, message = "not_found", 404, "no such help center or user"
+
+
+class NoSuchRoute(NotFound):
+    """No route has this path: the help center or user ``NotFound`` names is not the question.
+    Its code stays ``not_found`` (the contract's code for a 404 of the admin API)."""
+
+    message = "no such route"
 
 
 class SecretExists(VerifierError):

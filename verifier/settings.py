@@ -24,6 +24,8 @@ class Settings:
     workers: int = 1
     # Bounds that keep a long-running server from growing without limit.
     max_body_bytes: int = 64 * 1024
+    # Seconds a request's whole body may take to arrive (408 after; see body_deadline.py).
+    body_timeout: float = 10.0
     attempts_kept: int = 1000
     sessions_kept: int = 10000
     messages_kept: int = 1000  # contact-form messages, per help center

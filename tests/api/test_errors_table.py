@@ -14,6 +14,8 @@ MESSAGES = {
     "subject_mismatch":
         "Ferndesk: identify failed - JWT subject does not match the existing help-center user",
     "unknown_widget": "Ferndesk: unknown widget",
+    "not_found": "no such help center or user",
+    "no_such_route": "no such route",
 }
 
 
@@ -67,10 +69,12 @@ def test_not_found_for_an_unknown_help_center_or_user(help_center: HelpCenter) -
     client = help_center.client
     answer = client.get("/api/help-centers/nope", headers=ADMIN)
     assert answer.status_code == 404
-    assert error_of(answer)["code"] == "not_found"
+    error = error_of(answer)
+    assert (error["code"], error["message"]) == ("not_found", MESSAGES["not_found"])
     answer = client.delete(f"/api/help-centers/{help_center.id}/users/ghost", headers=ADMIN)
     assert answer.status_code == 404
-    assert error_of(answer)["code"] == "not_found"
+    error = error_of(answer)
+    assert (error["code"], error["message"]) == ("not_found", MESSAGES["not_found"])
 
 
 def test_secret_exists_is_409(help_center: HelpCenter) -> None:
@@ -124,7 +128,9 @@ def test_conflict_when_id_or_widget_id_is_taken(help_center: HelpCenter) -> None
 def test_unknown_route_and_method_answer_json_not_html(client) -> None:
     answer = client.get("/nowhere")
     assert answer.status_code == 404
-    assert error_of(answer)["code"] == "not_found"
+    error = error_of(answer)
+    assert (error["code"], error["message"]) == ("not_found", MESSAGES["no_such_route"])
+    assert error["reason"] == "no route GET /nowhere"
     answer = client.get("/widget/x/identify")
     assert answer.status_code == 405
     assert error_of(answer)["code"] == "invalid_request"
