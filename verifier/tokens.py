@@ -43,7 +43,6 @@ import hashlib
 import hmac
 import json
 import math
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidAlgorithmError, InvalidSignatureError, PyJWTError
 
+from verifier.emails import email_problem, is_email, normalize_email
 from verifier.text import HAS_LONE_SURROGATE, unstorable
 
 __all__ = [
@@ -85,15 +85,14 @@ _BAD_SIGNATURE: Final = "signature does not match this help center's secret"
 _ELSEWHERE_HINT: Final = (
     "was the token signed with another help center's secret or a deleted one?"
 )
+# The contract's words; verifier.emails holds the rule itself (and its finer points: every
+# label of the domain non-empty, no invisible character).
 _EMAIL_RULE: Final = "(one @, a non-empty local part, a domain with a dot, no spaces)"
 _SUB_ALIASES: Final = ("userId", "user_id", "userID", "uid", "id")
 _EMAIL_ALIASES: Final = ("emailAddress", "email_address", "mail", "userEmail")
 _MILLISECONDS_FROM: Final = 1e11  # a "seconds" value past year 5138 is surely milliseconds
 _DURATION_BELOW: Final = 1e9  # an exp before 2001 is likely a duration, not an instant
 
-# One @, a non-empty local part, a domain containing a dot, no whitespace anywhere. Used with
-# fullmatch (``$`` would let a trailing newline through).
-_EMAIL_RE: Final = re.compile(r"[^@\s]+@[^@\s]*\.[^@\s]*")
 _BASE64URL_CHARS: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 )
@@ -364,8 +363,11 @@ def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
     if type(sub) is not str or not sub:
         raise InvalidClaim("sub", _sub_reason(claims))
     email = claims.get("email")
-    if type(email) is not str or _EMAIL_RE.fullmatch(email) is None:
+    if type(email) is not str or not is_email(email):
         raise InvalidClaim("email", _email_reason(claims))
+    # One spelling per address (NFC, no trailing dot), so the user list and the session show
+    # what the uniqueness key compares (verifier.emails).
+    email = normalize_email(email)
     name = claims.get("name")
     if name is not None and type(name) is not str:
         raise InvalidClaim("name", f"name must be a string or null, got {_describe(name)}")
@@ -532,20 +534,7 @@ def _email_reason(claims: dict[str, Any]) -> str:
         return f"email must be a string, got {_describe(email)}"
     if not email:
         return "email is an empty string"
-    local, _, domain = email.partition("@")
-    ats = email.count("@")
-    if ats == 0:
-        detail = "it has no @"
-    elif ats > 1:
-        detail = f"it has {ats} @"
-    elif not local:
-        detail = "the local part before @ is empty"
-    elif not domain:
-        detail = "the domain after @ is empty"
-    elif "." not in domain:
-        detail = f"the domain {_quote(domain)} has no dot"
-    else:
-        detail = "it contains whitespace"
+    detail = email_problem(email) or "it is not an email"
     return f"email {_quote(email)} does not look like an email {_EMAIL_RULE}: {detail}"
 
 

@@ -398,10 +398,22 @@ REFUSALS = [
             'the domain "localhost" has no dot', claim="email"),
     Refusal("email_with_a_space_is_refused", signed(email="ada lovelace@acme.com"),
             InvalidClaim, f'email "ada lovelace@acme.com" does not look like an email '
-            f"{EMAIL_RULE}: it contains whitespace", claim="email"),
+            f"{EMAIL_RULE}: it contains whitespace (U+0020 SPACE) at position 3", claim="email"),
     Refusal("email_with_a_trailing_newline_is_refused", signed(email="ada@acme.com\n"),
             InvalidClaim, f'email "ada@acme.com\\n" does not look like an email {EMAIL_RULE}: '
-            "it contains whitespace", claim="email"),
+            "it contains whitespace (U+000A) at position 12", claim="email"),
+    Refusal("email_with_a_zero_width_space_names_its_code_point",
+            signed(email="ada\u200b@acme.com"), InvalidClaim,
+            'email "ada\u200b@acme.com" does not look like an email '
+            f"{EMAIL_RULE}: it contains U+200B ZERO WIDTH SPACE at position 3, an invisible "
+            "character: two emails that look the same would be two users", claim="email"),
+    Refusal("email_domain_with_an_empty_label_is_refused", signed(email="ada@acme..com"),
+            InvalidClaim, f'email "ada@acme..com" does not look like an email {EMAIL_RULE}: '
+            'the domain "acme..com" has an empty label (a dot at its start, two dots in a row, '
+            "or two at its end)", claim="email"),
+    Refusal("email_domain_with_only_a_trailing_dot_is_refused", signed(email="ada@acme."),
+            InvalidClaim, f'email "ada@acme." does not look like an email {EMAIL_RULE}: '
+            'the domain "acme." has no dot besides its trailing one', claim="email"),
     Refusal("empty_email_is_refused", signed(email=""), InvalidClaim,
             "email is an empty string", claim="email"),
     Refusal("null_email_is_refused", signed(email=None), InvalidClaim,
@@ -499,11 +511,14 @@ def test_minimal_token_has_only_sub_and_email() -> None:
         ({"exp": DROP}, "expires_at", None),
         ({"sub": "👩‍💻 user"}, "sub", "👩‍💻 user"),
         ({"email": "zoë@exämple.org"}, "email", "zoë@exämple.org"),
+        ({"email": "zoe\u0308@exa\u0308mple.org"}, "email", "zo\u00eb@ex\u00e4mple.org"),
+        ({"email": "Ada@Acme.com."}, "email", "Ada@Acme.com"),
     ],
     ids=["name_null_is_none", "name_absent_is_none", "name_empty_string_is_kept",
          "customAttributes_null_is_none", "customAttributes_absent_is_none",
          "customAttributes_empty_object_is_kept", "exp_absent_is_accepted",
-         "non_ascii_sub_is_accepted", "non_ascii_email_is_accepted"],
+         "non_ascii_sub_is_accepted", "non_ascii_email_is_accepted",
+         "decomposed_email_is_given_composed", "fully_qualified_domain_loses_its_dot"],
 )
 def test_optional_and_unicode_claims_are_accepted(changes: dict[str, Any], field: str,
                                                   expected: Any) -> None:
