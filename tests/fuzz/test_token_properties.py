@@ -31,6 +31,7 @@ import hmac
 import json
 import math
 import time
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -69,7 +70,7 @@ JSON_VALUES = st.recursive(
 # may not carry (customAttributes may: it is stored as JSON, where the NUL is escaped).
 STORABLE = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 SUBS = st.text(STORABLE, min_size=1, max_size=40)
-EMAIL_LOCAL = st.text(st.characters(exclude_categories=["Cs", "Zs", "Zl", "Zp", "Cc"],
+EMAIL_LOCAL = st.text(st.characters(exclude_categories=["Cs", "Zs", "Zl", "Zp", "Cc", "Cf"],
                                     exclude_characters="@"), min_size=1, max_size=12)
 EMAIL_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
 EMAILS = st.builds(lambda local, domain, tld: f"{local}@{domain}.{tld}",
@@ -181,10 +182,14 @@ def _is_number(value: Any) -> bool:
 
 
 def _looks_like_email(email: Any) -> bool:
-    if type(email) is not str or email.count("@") != 1 or any(c.isspace() for c in email):
+    """The contract's rule, and verifier.emails' finer points: no invisible character, every
+    label of the domain (one trailing dot aside) non-empty."""
+    if type(email) is not str or email.count("@") != 1 or any(
+            c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in email):
         return False
     local, domain = email.split("@")
-    return bool(local) and "." in domain
+    labels = domain.removesuffix(".").split(".")
+    return bool(local) and len(labels) > 1 and all(labels)
 
 
 def _assert_identity_satisfies_the_contract(identity: Identity, claims: dict[str, Any] | None,
@@ -195,7 +200,8 @@ def _assert_identity_satisfies_the_contract(identity: Identity, claims: dict[str
     assert identity.custom_attributes is None or type(identity.custom_attributes) is dict
     if claims is None:
         return
-    assert (identity.sub, identity.email) == (claims["sub"], claims["email"])
+    stored = unicodedata.normalize("NFC", claims["email"]).removesuffix(".")  # verifier.emails
+    assert (identity.sub, identity.email) == (claims["sub"], stored)
     assert identity.name == claims.get("name")
     assert identity.custom_attributes == claims.get("customAttributes")
     if "exp" in claims:
