@@ -154,9 +154,11 @@ def _refusal(token: str, secret: str, now: float) -> TokenRejected | None:
 
 def _read(token: str) -> _Parts | None:
     """The three segments, each decoded independently; None when the token as a whole is not
-    three dot-separated ASCII segments without whitespace (identify's reason then says why)."""
+    three dot-separated ASCII segments without whitespace, or is wrapped in double quotes
+    (identify's reason then says why, and the one fix makes every other line moot)."""
     if (type(token) is not str or not token.isascii() or token.count(".") != 2
-            or any(char.isspace() for char in token)):
+            or any(char.isspace() for char in token)
+            or (len(token) >= 2 and token[0] == token[-1] == '"')):
         return None
     header_segment, payload_segment, signature_segment = token.split(".")
     text, claims = _payload(payload_segment)

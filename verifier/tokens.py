@@ -68,6 +68,7 @@ __all__ = [
     "NotYetValid",
     "TokenRejected",
     "WrongAlgorithm",
+    "sub_is_blank",
     "token_fingerprint",
     "unverified_sub",
     "verify_identify_token",
@@ -89,6 +90,10 @@ _ELSEWHERE_HINT: Final = (
 # label of the domain non-empty, no invisible character).
 _EMAIL_RULE: Final = "(one @, a non-empty local part, a domain with a dot, no spaces)"
 _SUB_ALIASES: Final = ("userId", "user_id", "userID", "uid", "id")
+_JSON_QUOTED: Final = (
+    "the jwt is wrapped in double quotes: your backend sent it as JSON (res.json(token)); send "
+    "the bare token (res.send(token)) or read it with r.json()"
+)
 _EMAIL_ALIASES: Final = ("emailAddress", "email_address", "mail", "userEmail")
 _MILLISECONDS_FROM: Final = 1e11  # a "seconds" value past year 5138 is surely milliseconds
 _DURATION_BELOW: Final = 1e9  # an exp before 2001 is likely a duration, not an instant
@@ -360,7 +365,7 @@ def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
                 raise NotYetValid(_future_reason(claim, valid_from, now), claim, valid_from)
 
     sub = claims.get("sub")
-    if type(sub) is not str or not sub:
+    if type(sub) is not str or sub_is_blank(sub):
         raise InvalidClaim("sub", _sub_reason(claims))
     email = claims.get("email")
     if type(email) is not str or not is_email(email):
@@ -517,6 +522,9 @@ def _sub_reason(claims: dict[str, Any]) -> str:
         return "sub is missing: put your user's stable id in sub"
     sub = claims["sub"]
     if type(sub) is str:
+        if sub:
+            return (f"sub is blank (only whitespace: {_quote(sub)}): put your user's stable "
+                    "id in sub")
         return "sub is an empty string"
     if _is_number(sub):
         return f"sub must be a string, got the number {_number(sub)}: send String(user.id)"
@@ -564,8 +572,13 @@ def _explain_malformed(token: Any, exc: BaseException | None) -> str:
         return f"token must be a string, got {what}"
     if not token.strip():
         return "token is empty"
+    inner = token.strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == '"':
+        return _JSON_QUOTED
     if token[:7].lower() == "bearer ":
         return 'token starts with "Bearer ": send the bare JWT, without the Authorization scheme'
+    if inner != token and not any(char.isspace() for char in inner):
+        return _around_reason(token, inner)
     for position, char in enumerate(token):
         if not char.isascii():
             return (f"token contains a non-ASCII character (U+{ord(char):04X}) at position "
@@ -602,6 +615,24 @@ def _explain_malformed(token: Any, exc: BaseException | None) -> str:
                 "supported")
     detail = f": {_cap(str(exc))}" if exc is not None and str(exc) else ""
     return f"token is malformed{detail}"
+
+
+def _around_reason(token: str, inner: str) -> str:
+    """Whitespace around an otherwise whitespace-free token: the frontend read a body or a file
+    with its line ending, or the backend printed one."""
+    ends = []
+    if token[0].isspace():
+        ends.append(f"starts with {_whitespace_name(token[0])}")
+    if token[-1].isspace():
+        ends.append(f"ends with {_whitespace_name(token[-1])}")
+    many = len(token) - len(inner) > 1
+    return (f"the jwt {' and '.join(ends)}: trim it (token.trim()) or send it without "
+            f"{'them' if many else 'one'}; a JWT never contains whitespace")
+
+
+def _whitespace_name(char: str) -> str:
+    names = {"\n": "a newline", "\r": "a carriage return", " ": "a space", "\t": "a tab"}
+    return f"{names.get(char, 'whitespace')} (U+{ord(char):04X})"
 
 
 def _segment_or_reason(segment: str, name: str) -> bytes | str:
@@ -822,6 +853,13 @@ def _json_error(exc: BaseException) -> str:
 
 
 # -- for logs and the journal ----------------------------------------------------------------
+
+
+def sub_is_blank(sub: str) -> bool:
+    """Whether ``sub`` names no one: empty or only whitespace (``str.isspace``, the characters
+    ``str.strip`` removes). Identify refuses such a subject, and so must everything else that
+    stores one (the state import), or a blank user could be imported but never identified."""
+    return not sub or sub.isspace()
 
 
 def token_fingerprint(token: str) -> str:

@@ -163,7 +163,12 @@ CASES: dict[str, Case] = {
     "four segments": Case(GOOD + ".x", {"token"}, ("got 4",)),
     "five segments (JWE)": Case("a.b.c.d.e", {"token"}, ("JWE",)),
     "Bearer prefix": Case("Bearer " + GOOD, {"token"}, ("Bearer",)),
-    "trailing newline": Case(GOOD + "\n", {"token"}, ("whitespace",)),
+    "trailing newline": Case(GOOD + "\n", {"token"}, ("the jwt ends with a newline",)),
+    "JSON-quoted (res.json(token))": Case(f'"{GOOD}"', {"token"}, (
+        "the jwt is wrapped in double quotes: your backend sent it as JSON (res.json(token))",)),
+    "JSON-quoted, no secret": Case(f'"{GOOD}"', {"token"}, ("wrapped in double quotes",),
+                                   secret=None),
+    "blank sub": Case(signed(sub="   "), {"sub"}, ("sub is blank",)),
     "non-ASCII": Case(GOOD[:10] + "é" + GOOD[11:], {"token"}, ("non-ASCII",)),
     "header not base64url": Case("!!!." + GOOD.split(".", 1)[1], {"header"},
                                  ("not a base64url character",)),
