@@ -15,7 +15,9 @@ where identify has one, so the two can never drift apart:
   secret given here can have (whitespace or quotes around it), are tried only when identify's
   own list finds nothing;
 * last, ``verify_identify_token`` itself runs (with a placeholder secret when none is given, which
-  still finds every problem before the signature). Its reason is the verdict, and should it ever
+  still finds every problem before the signature). Its reason is the verdict (but for a secret
+  given here with whitespace or quotes around it: identify cannot see that mistake, so the
+  signature check's diagnosis is the verdict, said once, not contradicted), and should it ever
   refuse something no check caught, that refusal becomes a failed check of its own. So ``valid``
   is never true for a token identify would refuse with that secret.
 
@@ -328,9 +330,17 @@ def _with_unexplained(checks: list[Check], refusal: TokenRejected | None) -> lis
 
 
 def _verdict(refusal: TokenRejected | None, checks: list[Check], secret: str | None) -> str:
+    """Identify's reason, except where the signature check knows better: a secret given here
+    with whitespace or quotes around it is a mistake identify cannot see (its stored secret is
+    clean), so its generic "another help center's secret?" would contradict the checklist."""
     if secret is not None:
         if refusal is None:
             return "accepted: a help center with this secret would identify this user"
+        if isinstance(refusal, BadSignature):
+            signature = next((check for check in checks
+                              if check.name == "signature" and check.ok is False), None)
+            if signature is not None:
+                return f"rejected: {signature.detail}"
         return f"rejected: {refusal.reason}"
     first = next((check for check in checks if check.ok is False), None)
     if first is not None:

@@ -2,7 +2,8 @@
 
 One table of tokens; for each, the checks expected to fail (exactly those) and words the failing
 details must contain. Every row is also held to the invariants: ``valid`` agrees with
-``verify_identify_token`` when a secret is given, the verdict is identify's reason word for word,
+``verify_identify_token`` when a secret is given, the verdict is identify's reason word for word
+(or, for a secret given with whitespace or quotes around it, the signature check's diagnosis),
 a problem found alone is worded exactly as identify words it, and neither the checklist nor the
 JSON form contains the secret. ``now`` is fixed: NOW = 1_795_000_000 = 2026-11-18T11:06:40Z.
 """
@@ -237,6 +238,9 @@ def test_valid_and_the_verdict_agree_with_identify(name: str) -> None:
     assert inspection.valid is (refused is None)
     if refused is None:
         assert inspection.verdict.startswith("accepted")
+    elif case.beyond_identify:  # the checklist's more precise diagnosis, said once
+        (signature,) = inspection.problems
+        assert inspection.verdict == f"rejected: {signature.detail}"
     else:
         assert inspection.verdict == f"rejected: {refused.reason}"
 
@@ -360,3 +364,20 @@ def test_identifys_reason_is_always_among_the_problems_listed() -> None:
         assert inspection.valid is (refused is None)
         if refused is not None:
             assert refused.reason in [check.detail for check in inspection.problems]
+
+
+@pytest.mark.parametrize(("given", "fix"), [
+    (" " + SECRET, "strip it"), (SECRET + " ", "strip it"), (SECRET + "\n", "strip it"),
+    ("\t" + SECRET + "\r\n", "strip it"), (f'"{SECRET}"', "remove the quotes"),
+    (f"'{SECRET}'", "remove the quotes"),
+])
+def test_a_secret_given_with_whitespace_or_quotes_gets_one_diagnosis(given: str,
+                                                                     fix: str) -> None:
+    inspection = inspect_token(GOOD, given, NOW)
+    text = render(inspection)
+    assert not inspection.valid
+    assert fix in inspection.verdict, text
+    for line in (*[check.detail for check in inspection.problems], inspection.verdict):
+        assert fix in line, text
+        assert "another help center" not in line, text
+    assert as_json(inspection)["verdict"] == inspection.verdict
