@@ -68,6 +68,7 @@ __all__ = [
     "NotYetValid",
     "TokenRejected",
     "WrongAlgorithm",
+    "expiry_in_milliseconds",
     "sub_is_blank",
     "token_fingerprint",
     "unverified_sub",
@@ -853,6 +854,17 @@ def _json_error(exc: BaseException) -> str:
 
 
 # -- for logs and the journal ----------------------------------------------------------------
+
+
+def expiry_in_milliseconds(expires_at: float | None) -> str | None:
+    """Why an accepted ``exp`` is almost surely milliseconds (``Date.now()`` without the
+    ``/ 1000``), or None. Identify accepts such a token, as the real service does, but it never
+    expires; this is the warning's reason (``expiry_in_milliseconds``) for whoever shows it."""
+    if expires_at is None or expires_at < _MILLISECONDS_FROM:
+        return None
+    return (f"exp {_seconds(expires_at)} looks like milliseconds ({_iso(expires_at / 1000)} if "
+            "it were): read as seconds, as JWT times are, the token never expires; set exp in "
+            "seconds (Math.floor(Date.now() / 1000) + lifetime)")
 
 
 def sub_is_blank(sub: str) -> bool:

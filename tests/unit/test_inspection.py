@@ -311,7 +311,8 @@ def test_without_a_secret_the_signature_is_not_checked() -> None:
 def test_json_form_is_standard_json_with_the_documented_keys() -> None:
     inspection = inspect_token(CASES["exp is infinite"].token, SECRET, NOW)
     data = json.loads(json.dumps(as_json(inspection), allow_nan=False))
-    assert set(data) == {"valid", "verdict", "checks", "header", "claims"}
+    assert set(data) == {"valid", "verdict", "checks", "header", "claims", "warnings"}
+    assert data["warnings"] == []
     assert data["valid"] is False
     assert all(set(check) == {"name", "ok", "detail"} for check in data["checks"])
     assert data["header"] == HEADER
@@ -381,3 +382,33 @@ def test_a_secret_given_with_whitespace_or_quotes_gets_one_diagnosis(given: str,
         assert fix in line, text
         assert "another help center" not in line, text
     assert as_json(inspection)["verdict"] == inspection.verdict
+
+
+@pytest.mark.parametrize("exp", [NOW * 1000, (NOW + 600) * 1000, NOW * 1_000_000, 1e11])
+def test_an_exp_in_milliseconds_is_a_warning_not_a_problem(exp: float) -> None:
+    token = signed(exp=exp)
+    assert refusal(token, SECRET) is None  # identify accepts it: the token never expires
+    inspection = inspect_token(token, SECRET, NOW)
+    assert inspection.valid and inspection.verdict.startswith("accepted")
+    (check,) = [check for check in inspection.checks if check.name == "exp"]
+    assert check.ok is True and check.warning == "expiry_in_milliseconds"
+    assert "looks like milliseconds" in check.detail and "never expires" in check.detail
+    (line,) = [line for line in render(inspection).splitlines() if line.startswith("exp ")]
+    assert line.split()[1] == "WARN"
+    assert as_json(inspection)["warnings"] == [{"code": "expiry_in_milliseconds",
+                                                 "reason": check.detail}]
+
+
+def test_an_exp_in_milliseconds_says_when_it_was_meant_to_expire() -> None:
+    inspection = inspect_token(signed(exp=(NOW + 600) * 1000), SECRET, NOW)
+    (check,) = [check for check in inspection.checks if check.name == "exp"]
+    assert check.detail == (
+        f"exp {(NOW + 600) * 1000} looks like milliseconds (2026-11-18T11:16:40Z if it were): "
+        "read as seconds, as JWT times are, the token never expires; set exp in seconds "
+        "(Math.floor(Date.now() / 1000) + lifetime)")
+
+
+def test_an_exp_in_seconds_warns_of_nothing() -> None:
+    inspection = inspect_token(signed(exp=NOW + 99_999_999), SECRET, NOW)
+    assert as_json(inspection)["warnings"] == []
+    assert all(check.warning is None for check in inspection.checks)
