@@ -9,7 +9,7 @@ secrets (empty, short, Unicode) and a random ``now``. Properties:
 * it returns an ``Identity`` or raises a ``TokenRejected`` subclass, never anything else;
 * a reason is a non-empty str, valid UTF-8, never holds the secret (when it has 8 characters
   or more) nor the whole token;
-* an accepted token's claims satisfy the contract (``sub`` a non-empty string, ``email`` one
+* an accepted token's claims satisfy the contract (``sub`` a non-blank string, ``email`` one
   ``@``, a non-empty local part, a dot in the domain, no whitespace; ``exp > now`` when present;
   ``nbf``/``iat`` at most 60 s ahead; ``name`` a string or null; ``customAttributes`` an object
   or null), and the Identity carries exactly those claims;
@@ -69,7 +69,7 @@ JSON_VALUES = st.recursive(
 # Text a database stores (verifier.text): no lone surrogate and no NUL, which a sub or a name
 # may not carry (customAttributes may: it is stored as JSON, where the NUL is escaped).
 STORABLE = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
-SUBS = st.text(STORABLE, min_size=1, max_size=40)
+SUBS = st.text(STORABLE, min_size=1, max_size=40).filter(str.strip)  # blank: refused
 EMAIL_LOCAL = st.text(st.characters(exclude_categories=["Cs", "Zs", "Zl", "Zp", "Cc", "Cf"],
                                     exclude_characters="@"), min_size=1, max_size=12)
 EMAIL_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
@@ -194,7 +194,7 @@ def _looks_like_email(email: Any) -> bool:
 
 def _assert_identity_satisfies_the_contract(identity: Identity, claims: dict[str, Any] | None,
                                             now: float) -> None:
-    assert type(identity.sub) is str and identity.sub
+    assert type(identity.sub) is str and identity.sub.strip()
     assert _looks_like_email(identity.email), identity.email
     assert identity.name is None or type(identity.name) is str
     assert identity.custom_attributes is None or type(identity.custom_attributes) is dict
@@ -221,7 +221,7 @@ def _satisfies_the_contract(claims: dict[str, Any], now: float) -> bool:
             return False
     return (
         ("exp" not in claims or (_is_number(claims["exp"]) and claims["exp"] > now))
-        and type(claims.get("sub")) is str and bool(claims["sub"])
+        and type(claims.get("sub")) is str and bool(claims["sub"].strip())
         and _looks_like_email(claims.get("email"))
         and (claims.get("name") is None or type(claims["name"]) is str)
         and (claims.get("customAttributes") is None
