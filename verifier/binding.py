@@ -44,6 +44,7 @@ from sqlalchemy.engine import Engine
 
 from verifier.clock import ClockSetting
 from verifier.db import BUSY_TIMEOUT_MS, Prepared
+from verifier.emails import email_key
 from verifier.errors import SubjectMismatch, Unavailable, UnknownWidget
 from verifier.tokens import Identity
 
@@ -541,7 +542,7 @@ class Binder:
         values = {"hc": hc, "sub": identity.sub, "email": identity.email,
                   "name": identity.name, "origin": attempt.origin, "ua": user_agent,
                   "now": now}
-        user = {**values, "email_normalized": identity.email.lower(), "attrs": attrs}
+        user = {**values, "email_normalized": email_key(identity.email), "attrs": attrs}
         new_id = new_session_id()
         session = {**values, "id": new_id if session_id is None else session_id}
         cursor = self._cursor()
@@ -766,7 +767,7 @@ class Binder:
         """The schema refused the binding: name the subject that holds the email, or, when no
         one does, the help center was deleted between reading it and writing (foreign key)."""
         row = self._holder_of_email.run(
-            cursor, {"hc": hc, "email": identity.email.lower()}).fetchone()
+            cursor, {"hc": hc, "email": email_key(identity.email)}).fetchone()
         if row is None:
             return UnknownWidget("the help center was deleted while this call was running")
         return SubjectMismatch(

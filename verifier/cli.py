@@ -106,10 +106,15 @@ examples:
   ferndesk-verifier inspect "$TOKEN" --secret-env S --now 2026-11-25T10:00:00Z --json
   echo "$TOKEN" | ferndesk-verifier inspect - --secret-env S
 
---json prints {"valid", "verdict", "checks": [{"name", "ok", "detail"}], "header", "claims"};
-a check's ok is true, false, or null (not checked, or information only).
+--json prints {"valid", "verdict", "checks": [{"name", "ok", "detail"}], "header", "claims",
+"warnings": [{"code", "reason"}]}; a check's ok is true, false, or null (not checked, or
+information only).
 
-exit codes: 0 no problem found (and, with a secret, the signature verifies);
+warnings: what identify accepts but will hurt in production, e.g. an exp in milliseconds
+(expiry_in_milliseconds: the token never expires). Shown as WARN lines and in "warnings";
+like identify's status, the exit code ignores them.
+
+exit codes: 0 no problem found (and, with a secret, the signature verifies), warnings or not;
             1 at least one problem; 2 usage error.
 """
 

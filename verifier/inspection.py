@@ -15,7 +15,9 @@ where identify has one, so the two can never drift apart:
   secret given here can have (whitespace or quotes around it), are tried only when identify's
   own list finds nothing;
 * last, ``verify_identify_token`` itself runs (with a placeholder secret when none is given, which
-  still finds every problem before the signature). Its reason is the verdict, and should it ever
+  still finds every problem before the signature). Its reason is the verdict (but for a secret
+  given here with whitespace or quotes around it: identify cannot see that mistake, so the
+  signature check's diagnosis is the verdict, said once, not contradicted), and should it ever
   refuse something no check caught, that refusal becomes a failed check of its own. So ``valid``
   is never true for a token identify would refuse with that secret.
 
@@ -27,7 +29,8 @@ detail, the verdict, or the ``header``/``claims`` kept for display.
 
 Exit codes of ``ferndesk-verifier inspect``, which prints ``render`` (or ``as_json`` with
 ``--json``): 0 = no problem found (and, when a secret is given, the signature verifies with it);
-1 = at least one problem; 2 = usage error.
+1 = at least one problem; 2 = usage error. A warning (a check that passed with a ``warning``
+code, e.g. ``expiry_in_milliseconds``) never changes it: identify accepts such a token.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from verifier.tokens import (
@@ -59,11 +62,13 @@ from verifier.tokens import (
     _quote,
     _segment_or_reason,
     _span,
+    expiry_in_milliseconds,
     verify_identify_token,
 )
 
 __all__ = ["Check", "Inspection", "as_json", "inspect_token", "render"]
 
+EXPIRY_IN_MILLISECONDS: Final = "expiry_in_milliseconds"  # the contract's warning code
 TIME_CLAIMS: Final = ("exp", "nbf", "iat")
 CONTRACT_CLAIMS: Final = (*TIME_CLAIMS, "sub", "email", "name", "customAttributes")
 # Stand-ins for the claims not under test: they pass every check identify makes.
@@ -77,11 +82,16 @@ _OTHER_CLAIMS_SHOWN: Final = 20
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One line of the checklist. ``ok``: True passed, False a problem, None not checked."""
+    """One line of the checklist. ``ok``: True passed, False a problem, None not checked.
+
+    ``warning`` is a warning's code (``expiry_in_milliseconds``) on a check that passed:
+    something identify accepts but that will hurt in production. It never makes the token
+    invalid, as warnings never change identify's status (the contract's section 8)."""
 
     name: str
     ok: bool | None
     detail: str
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,10 @@ class Inspection:
     @property
     def problems(self) -> tuple[Check, ...]:
         return tuple(check for check in self.checks if check.ok is False)
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        return tuple(check for check in self.checks if check.warning is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +151,7 @@ def inspect_token(token: str, secret: str | None, now: float) -> Inspection:
     checks = _with_unexplained(checks, refusal)
     if claims is not None:
         checks += _other_claims(claims)
-    checks = [Check(c.name, c.ok, _redact(c.detail, secret)) for c in checks]
+    checks = [replace(check, detail=_redact(check.detail, secret)) for check in checks]
     valid = not any(check.ok is False for check in checks)
     verdict = _redact(_verdict(refusal, checks, secret), secret)
     return Inspection(tuple(checks), _shown(header, secret), _shown(claims, secret), valid,
@@ -154,9 +168,11 @@ def _refusal(token: str, secret: str, now: float) -> TokenRejected | None:
 
 def _read(token: str) -> _Parts | None:
     """The three segments, each decoded independently; None when the token as a whole is not
-    three dot-separated ASCII segments without whitespace (identify's reason then says why)."""
+    three dot-separated ASCII segments without whitespace, or is wrapped in double quotes
+    (identify's reason then says why, and the one fix makes every other line moot)."""
     if (type(token) is not str or not token.isascii() or token.count(".") != 2
-            or any(char.isspace() for char in token)):
+            or any(char.isspace() for char in token)
+            or (len(token) >= 2 and token[0] == token[-1] == '"')):
         return None
     header_segment, payload_segment, signature_segment = token.split(".")
     text, claims = _payload(payload_segment)
@@ -256,6 +272,8 @@ def _claim_checks(claims: dict[str, Any], text: str, now: float) -> list[Check]:
         refusal = _claim_refusal(claims, claim, text, now)
         if refusal is not None:
             checks.append(Check(claim, False, refusal.reason))
+        elif claim == "exp" and (milliseconds := expiry_in_milliseconds(claims.get(claim))):
+            checks.append(Check(claim, True, milliseconds, EXPIRY_IN_MILLISECONDS))
         else:
             checks.append(Check(claim, True, _claim_summary(claims, claim, now)))
     return checks
@@ -326,9 +344,17 @@ def _with_unexplained(checks: list[Check], refusal: TokenRejected | None) -> lis
 
 
 def _verdict(refusal: TokenRejected | None, checks: list[Check], secret: str | None) -> str:
+    """Identify's reason, except where the signature check knows better: a secret given here
+    with whitespace or quotes around it is a mistake identify cannot see (its stored secret is
+    clean), so its generic "another help center's secret?" would contradict the checklist."""
     if secret is not None:
         if refusal is None:
             return "accepted: a help center with this secret would identify this user"
+        if isinstance(refusal, BadSignature):
+            signature = next((check for check in checks
+                              if check.name == "signature" and check.ok is False), None)
+            if signature is not None:
+                return f"rejected: {signature.detail}"
         return f"rejected: {refusal.reason}"
     first = next((check for check in checks if check.ok is False), None)
     if first is not None:
@@ -341,26 +367,29 @@ def _verdict(refusal: TokenRejected | None, checks: list[Check], secret: str | N
 
 
 _STATUS: Final = {True: "ok", False: "FAIL", None: "--"}
+_WARN: Final = "WARN"
 
 
 def render(inspection: Inspection) -> str:
     """The checklist a human reads top to bottom, then the verdict."""
     width = max((len(check.name) for check in inspection.checks), default=0)
-    lines = [f"{check.name:<{width}}  {_STATUS[check.ok]:<4}  {check.detail}"
-             for check in inspection.checks]
+    lines = [f"{check.name:<{width}}  {_WARN if check.warning else _STATUS[check.ok]:<4}  "
+             f"{check.detail}" for check in inspection.checks]
     lines.append(f"verdict: {inspection.verdict}")
     return "\n".join(lines)
 
 
 def as_json(inspection: Inspection) -> dict[str, Any]:
     """The machine-readable form: ``{"valid", "verdict", "checks": [{"name", "ok", "detail"}],
-    "header", "claims"}``."""
+    "header", "claims", "warnings": [{"code", "reason"}]}``; a warning is shaped as identify's
+    success warnings are (the contract's section 8), and its check stays ``ok``."""
     return {
         "valid": inspection.valid,
         "verdict": inspection.verdict,
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in inspection.checks],
         "header": inspection.header,
         "claims": inspection.claims,
+        "warnings": [{"code": c.warning, "reason": c.detail} for c in inspection.warnings],
     }
 
 

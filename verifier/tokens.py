@@ -43,7 +43,6 @@ import hashlib
 import hmac
 import json
 import math
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidAlgorithmError, InvalidSignatureError, PyJWTError
 
+from verifier.emails import email_problem, is_email, normalize_email
 from verifier.text import HAS_LONE_SURROGATE, unstorable
 
 __all__ = [
@@ -68,6 +68,8 @@ __all__ = [
     "NotYetValid",
     "TokenRejected",
     "WrongAlgorithm",
+    "expiry_in_milliseconds",
+    "sub_is_blank",
     "token_fingerprint",
     "unverified_sub",
     "verify_identify_token",
@@ -85,15 +87,18 @@ _BAD_SIGNATURE: Final = "signature does not match this help center's secret"
 _ELSEWHERE_HINT: Final = (
     "was the token signed with another help center's secret or a deleted one?"
 )
+# The contract's words; verifier.emails holds the rule itself (and its finer points: every
+# label of the domain non-empty, no invisible character).
 _EMAIL_RULE: Final = "(one @, a non-empty local part, a domain with a dot, no spaces)"
 _SUB_ALIASES: Final = ("userId", "user_id", "userID", "uid", "id")
+_JSON_QUOTED: Final = (
+    "the jwt is wrapped in double quotes: your backend sent it as JSON (res.json(token)); send "
+    "the bare token (res.send(token)) or read it with r.json()"
+)
 _EMAIL_ALIASES: Final = ("emailAddress", "email_address", "mail", "userEmail")
 _MILLISECONDS_FROM: Final = 1e11  # a "seconds" value past year 5138 is surely milliseconds
 _DURATION_BELOW: Final = 1e9  # an exp before 2001 is likely a duration, not an instant
 
-# One @, a non-empty local part, a domain containing a dot, no whitespace anywhere. Used with
-# fullmatch (``$`` would let a trailing newline through).
-_EMAIL_RE: Final = re.compile(r"[^@\s]+@[^@\s]*\.[^@\s]*")
 _BASE64URL_CHARS: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 )
@@ -361,11 +366,14 @@ def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
                 raise NotYetValid(_future_reason(claim, valid_from, now), claim, valid_from)
 
     sub = claims.get("sub")
-    if type(sub) is not str or not sub:
+    if type(sub) is not str or sub_is_blank(sub):
         raise InvalidClaim("sub", _sub_reason(claims))
     email = claims.get("email")
-    if type(email) is not str or _EMAIL_RE.fullmatch(email) is None:
+    if type(email) is not str or not is_email(email):
         raise InvalidClaim("email", _email_reason(claims))
+    # One spelling per address (NFC, no trailing dot), so the user list and the session show
+    # what the uniqueness key compares (verifier.emails).
+    email = normalize_email(email)
     name = claims.get("name")
     if name is not None and type(name) is not str:
         raise InvalidClaim("name", f"name must be a string or null, got {_describe(name)}")
@@ -515,6 +523,9 @@ def _sub_reason(claims: dict[str, Any]) -> str:
         return "sub is missing: put your user's stable id in sub"
     sub = claims["sub"]
     if type(sub) is str:
+        if sub:
+            return (f"sub is blank (only whitespace: {_quote(sub)}): put your user's stable "
+                    "id in sub")
         return "sub is an empty string"
     if _is_number(sub):
         return f"sub must be a string, got the number {_number(sub)}: send String(user.id)"
@@ -532,20 +543,7 @@ def _email_reason(claims: dict[str, Any]) -> str:
         return f"email must be a string, got {_describe(email)}"
     if not email:
         return "email is an empty string"
-    local, _, domain = email.partition("@")
-    ats = email.count("@")
-    if ats == 0:
-        detail = "it has no @"
-    elif ats > 1:
-        detail = f"it has {ats} @"
-    elif not local:
-        detail = "the local part before @ is empty"
-    elif not domain:
-        detail = "the domain after @ is empty"
-    elif "." not in domain:
-        detail = f"the domain {_quote(domain)} has no dot"
-    else:
-        detail = "it contains whitespace"
+    detail = email_problem(email) or "it is not an email"
     return f"email {_quote(email)} does not look like an email {_EMAIL_RULE}: {detail}"
 
 
@@ -575,8 +573,13 @@ def _explain_malformed(token: Any, exc: BaseException | None) -> str:
         return f"token must be a string, got {what}"
     if not token.strip():
         return "token is empty"
+    inner = token.strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == '"':
+        return _JSON_QUOTED
     if token[:7].lower() == "bearer ":
         return 'token starts with "Bearer ": send the bare JWT, without the Authorization scheme'
+    if inner != token and not any(char.isspace() for char in inner):
+        return _around_reason(token, inner)
     for position, char in enumerate(token):
         if not char.isascii():
             return (f"token contains a non-ASCII character (U+{ord(char):04X}) at position "
@@ -613,6 +616,24 @@ def _explain_malformed(token: Any, exc: BaseException | None) -> str:
                 "supported")
     detail = f": {_cap(str(exc))}" if exc is not None and str(exc) else ""
     return f"token is malformed{detail}"
+
+
+def _around_reason(token: str, inner: str) -> str:
+    """Whitespace around an otherwise whitespace-free token: the frontend read a body or a file
+    with its line ending, or the backend printed one."""
+    ends = []
+    if token[0].isspace():
+        ends.append(f"starts with {_whitespace_name(token[0])}")
+    if token[-1].isspace():
+        ends.append(f"ends with {_whitespace_name(token[-1])}")
+    many = len(token) - len(inner) > 1
+    return (f"the jwt {' and '.join(ends)}: trim it (token.trim()) or send it without "
+            f"{'them' if many else 'one'}; a JWT never contains whitespace")
+
+
+def _whitespace_name(char: str) -> str:
+    names = {"\n": "a newline", "\r": "a carriage return", " ": "a space", "\t": "a tab"}
+    return f"{names.get(char, 'whitespace')} (U+{ord(char):04X})"
 
 
 def _segment_or_reason(segment: str, name: str) -> bytes | str:
@@ -833,6 +854,24 @@ def _json_error(exc: BaseException) -> str:
 
 
 # -- for logs and the journal ----------------------------------------------------------------
+
+
+def expiry_in_milliseconds(expires_at: float | None) -> str | None:
+    """Why an accepted ``exp`` is almost surely milliseconds (``Date.now()`` without the
+    ``/ 1000``), or None. Identify accepts such a token, as the real service does, but it never
+    expires; this is the warning's reason (``expiry_in_milliseconds``) for whoever shows it."""
+    if expires_at is None or expires_at < _MILLISECONDS_FROM:
+        return None
+    return (f"exp {_seconds(expires_at)} looks like milliseconds ({_iso(expires_at / 1000)} if "
+            "it were): read as seconds, as JWT times are, the token never expires; set exp in "
+            "seconds (Math.floor(Date.now() / 1000) + lifetime)")
+
+
+def sub_is_blank(sub: str) -> bool:
+    """Whether ``sub`` names no one: empty or only whitespace (``str.isspace``, the characters
+    ``str.strip`` removes). Identify refuses such a subject, and so must everything else that
+    stores one (the state import), or a blank user could be imported but never identified."""
+    return not sub or sub.isspace()
 
 
 def token_fingerprint(token: str) -> str:

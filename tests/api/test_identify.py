@@ -10,7 +10,7 @@ import time
 import jwt
 import pytest
 
-from tests.conftest import ADMIN, HelpCenter, error_of
+from tests.conftest import ADMIN, APP_ORIGIN, HelpCenter, error_of
 
 
 def test_success_returns_the_user_and_a_session(help_center: HelpCenter) -> None:
@@ -244,3 +244,63 @@ def test_credentials_follow_the_domain_rule_whatever_check_answers(
     assert error_of(denied)["code"] == "jwt_required"
     assert "access-control-allow-credentials" not in denied.headers
     assert denied.headers["access-control-allow-origin"] == "https://otherdomain.com"
+
+
+@pytest.mark.parametrize("sub", ["   ", "\t", "\n "])
+def test_a_blank_sub_is_invalid_jwt(help_center: HelpCenter, sub: str) -> None:
+    error = error_of(help_center.identify(sub=sub))
+    assert error["code"] == "invalid_jwt"
+    assert error["reason"].startswith("sub is blank")
+    assert help_center.admin_get("users") == []
+
+
+@pytest.mark.parametrize(("wrap", "words"), [
+    ('"{}"', "the jwt is wrapped in double quotes: your backend sent it as JSON "
+             "(res.json(token)); send the bare token (res.send(token)) or read it with r.json()"),
+    ("{}\n", "the jwt ends with a newline"),
+    (" {}", "the jwt starts with a space"),
+    ("Bearer {}", 'token starts with "Bearer "'),
+])
+def test_a_wrapped_token_is_named(help_center: HelpCenter, wrap: str, words: str) -> None:
+    token = help_center.token()
+    error = error_of(help_center.identify(token=wrap.format(token)))
+    assert error["code"] == "invalid_jwt"
+    assert error["reason"].startswith(words), error["reason"]
+    assert token not in error["reason"]
+
+
+@pytest.mark.parametrize("failure", ["invalid_jwt", "domain_mismatch", "subject_mismatch",
+                                     "injected_fault"])
+def test_a_failed_attempt_journals_and_logs_the_tokens_fingerprint(
+        help_center: HelpCenter, caplog, failure: str) -> None:
+    from verifier.tokens import token_fingerprint
+
+    help_center.identify(sub="u-1")
+    origin = "https://otherdomain.com" if failure == "domain_mismatch" else APP_ORIGIN
+    claims = {"sub": "u-2"} if failure == "subject_mismatch" else {}
+    if failure == "invalid_jwt":
+        claims = {"exp": int(time.time()) - 5}
+    if failure == "injected_fault":
+        fault = help_center.client.post(
+            f"/api/emulator/help-centers/{help_center.id}/faults", headers=ADMIN,
+            json={"times": 1, "status": 503})
+        assert fault.status_code == 201, fault.text
+    token = help_center.token(**claims)
+    with caplog.at_level(logging.INFO, logger="ferndesk_verifier.identify"):
+        answer = help_center.identify(token=token, origin=origin)
+    assert answer.status_code >= 400
+    (latest, success) = help_center.admin_get("identify-attempts")[:2]
+    assert success["token_fingerprint"] is not None  # what a success journals
+    assert latest["code"] == failure
+    assert latest["token_fingerprint"] == token_fingerprint(token)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "ferndesk_verifier.identify"]
+    assert f"outcome={failure}" in line and f"token={token_fingerprint(token)}" in line
+    assert token not in line and token not in json.dumps(latest)
+
+
+def test_a_failure_without_a_token_string_has_no_fingerprint(help_center: HelpCenter) -> None:
+    help_center.identify(body={"jwt": 42})
+    help_center.identify(body={"jwt": "   "})
+    attempts = help_center.admin_get("identify-attempts")
+    assert [a["code"] for a in attempts] == ["jwt_required", "jwt_required"]
+    assert [a["token_fingerprint"] for a in attempts] == [None, None]

@@ -9,7 +9,7 @@ secrets (empty, short, Unicode) and a random ``now``. Properties:
 * it returns an ``Identity`` or raises a ``TokenRejected`` subclass, never anything else;
 * a reason is a non-empty str, valid UTF-8, never holds the secret (when it has 8 characters
   or more) nor the whole token;
-* an accepted token's claims satisfy the contract (``sub`` a non-empty string, ``email`` one
+* an accepted token's claims satisfy the contract (``sub`` a non-blank string, ``email`` one
   ``@``, a non-empty local part, a dot in the domain, no whitespace; ``exp > now`` when present;
   ``nbf``/``iat`` at most 60 s ahead; ``name`` a string or null; ``customAttributes`` an object
   or null), and the Identity carries exactly those claims;
@@ -31,6 +31,7 @@ import hmac
 import json
 import math
 import time
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -68,8 +69,8 @@ JSON_VALUES = st.recursive(
 # Text a database stores (verifier.text): no lone surrogate and no NUL, which a sub or a name
 # may not carry (customAttributes may: it is stored as JSON, where the NUL is escaped).
 STORABLE = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
-SUBS = st.text(STORABLE, min_size=1, max_size=40)
-EMAIL_LOCAL = st.text(st.characters(exclude_categories=["Cs", "Zs", "Zl", "Zp", "Cc"],
+SUBS = st.text(STORABLE, min_size=1, max_size=40).filter(str.strip)  # blank: refused
+EMAIL_LOCAL = st.text(st.characters(exclude_categories=["Cs", "Zs", "Zl", "Zp", "Cc", "Cf"],
                                     exclude_characters="@"), min_size=1, max_size=12)
 EMAIL_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
 EMAILS = st.builds(lambda local, domain, tld: f"{local}@{domain}.{tld}",
@@ -181,21 +182,26 @@ def _is_number(value: Any) -> bool:
 
 
 def _looks_like_email(email: Any) -> bool:
-    if type(email) is not str or email.count("@") != 1 or any(c.isspace() for c in email):
+    """The contract's rule, and verifier.emails' finer points: no invisible character, every
+    label of the domain (one trailing dot aside) non-empty."""
+    if type(email) is not str or email.count("@") != 1 or any(
+            c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in email):
         return False
     local, domain = email.split("@")
-    return bool(local) and "." in domain
+    labels = domain.removesuffix(".").split(".")
+    return bool(local) and len(labels) > 1 and all(labels)
 
 
 def _assert_identity_satisfies_the_contract(identity: Identity, claims: dict[str, Any] | None,
                                             now: float) -> None:
-    assert type(identity.sub) is str and identity.sub
+    assert type(identity.sub) is str and identity.sub.strip()
     assert _looks_like_email(identity.email), identity.email
     assert identity.name is None or type(identity.name) is str
     assert identity.custom_attributes is None or type(identity.custom_attributes) is dict
     if claims is None:
         return
-    assert (identity.sub, identity.email) == (claims["sub"], claims["email"])
+    stored = unicodedata.normalize("NFC", claims["email"]).removesuffix(".")  # verifier.emails
+    assert (identity.sub, identity.email) == (claims["sub"], stored)
     assert identity.name == claims.get("name")
     assert identity.custom_attributes == claims.get("customAttributes")
     if "exp" in claims:
@@ -215,7 +221,7 @@ def _satisfies_the_contract(claims: dict[str, Any], now: float) -> bool:
             return False
     return (
         ("exp" not in claims or (_is_number(claims["exp"]) and claims["exp"] > now))
-        and type(claims.get("sub")) is str and bool(claims["sub"])
+        and type(claims.get("sub")) is str and bool(claims["sub"].strip())
         and _looks_like_email(claims.get("email"))
         and (claims.get("name") is None or type(claims["name"]) is str)
         and (claims.get("customAttributes") is None

@@ -203,6 +203,47 @@ def test_inspect_names_the_secret_mistake_and_never_prints_the_secret() -> None:
     assert SECRET not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("given", [" " + SECRET, SECRET + " ", SECRET + "\n", "\t" + SECRET])
+def test_inspect_says_one_thing_about_a_secret_given_with_whitespace(given: str) -> None:
+    token = _mint("--secret", SECRET, *USER)
+    result = _run("inspect", token, "--secret", given)
+    assert result.returncode == 1
+    said = [line for line in result.stdout.splitlines() if " FAIL " in line or
+            line.startswith("verdict:")]
+    assert len(said) == 2, result.stdout
+    assert all("whitespace around it" in line and "strip it" in line for line in said)
+    assert "another help center" not in result.stdout
+    assert SECRET not in result.stdout
+
+
+def test_inspect_names_a_json_quoted_token() -> None:
+    token = _mint("--secret", SECRET, *USER)
+    result = _run("inspect", f'"{token}"', "--secret", SECRET)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "verdict: rejected: the jwt is wrapped in double quotes: your backend sent it as JSON "
+        "(res.json(token)); send the bare token (res.send(token)) or read it with r.json()")
+
+
+def test_inspect_warns_of_an_exp_in_milliseconds_and_still_exits_0() -> None:
+    token = _mint("--secret", SECRET, *USER, "--claim", "exp=1795000000000")
+    result = _run("inspect", token, "--secret", SECRET, "--now", FROZEN)
+    assert result.returncode == 0, result.stdout
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("exp ")]
+    assert line.split()[1] == "WARN" and "milliseconds" in line and "never expires" in line
+    data = json.loads(_run("inspect", token, "--secret", SECRET, "--now", FROZEN,
+                           "--json").stdout)
+    assert data["valid"] is True
+    (warning,) = data["warnings"]
+    assert warning["code"] == "expiry_in_milliseconds" and "milliseconds" in warning["reason"]
+
+
+def test_inspect_help_says_warnings_do_not_change_the_exit_code() -> None:
+    result = _run("inspect", "--help")
+    assert "warning" in result.stdout.lower()
+    assert "expiry_in_milliseconds" in result.stdout
+
+
 @pytest.mark.parametrize("junk", ["abc", "a.b.c", "Bearer x.y.z", ""])
 def test_inspect_explains_malformed_input_without_a_traceback(junk: str) -> None:
     result = _run("inspect", junk, "--secret", SECRET)
@@ -216,7 +257,7 @@ def test_inspect_json_is_machine_readable() -> None:
     result = _run("inspect", token, "--secret", SECRET, "--json")
     assert result.returncode == 1
     data = json.loads(result.stdout)
-    assert set(data) == {"valid", "verdict", "checks", "header", "claims"}
+    assert set(data) == {"valid", "verdict", "checks", "header", "claims", "warnings"}
     assert data["valid"] is False and data["claims"]["sub"] == 42
     failed = [check["name"] for check in data["checks"] if check["ok"] is False]
     assert failed == ["sub"]

@@ -2,7 +2,8 @@
 
 One table of tokens; for each, the checks expected to fail (exactly those) and words the failing
 details must contain. Every row is also held to the invariants: ``valid`` agrees with
-``verify_identify_token`` when a secret is given, the verdict is identify's reason word for word,
+``verify_identify_token`` when a secret is given, the verdict is identify's reason word for word
+(or, for a secret given with whitespace or quotes around it, the signature check's diagnosis),
 a problem found alone is worded exactly as identify words it, and neither the checklist nor the
 JSON form contains the secret. ``now`` is fixed: NOW = 1_795_000_000 = 2026-11-18T11:06:40Z.
 """
@@ -163,7 +164,12 @@ CASES: dict[str, Case] = {
     "four segments": Case(GOOD + ".x", {"token"}, ("got 4",)),
     "five segments (JWE)": Case("a.b.c.d.e", {"token"}, ("JWE",)),
     "Bearer prefix": Case("Bearer " + GOOD, {"token"}, ("Bearer",)),
-    "trailing newline": Case(GOOD + "\n", {"token"}, ("whitespace",)),
+    "trailing newline": Case(GOOD + "\n", {"token"}, ("the jwt ends with a newline",)),
+    "JSON-quoted (res.json(token))": Case(f'"{GOOD}"', {"token"}, (
+        "the jwt is wrapped in double quotes: your backend sent it as JSON (res.json(token))",)),
+    "JSON-quoted, no secret": Case(f'"{GOOD}"', {"token"}, ("wrapped in double quotes",),
+                                   secret=None),
+    "blank sub": Case(signed(sub="   "), {"sub"}, ("sub is blank",)),
     "non-ASCII": Case(GOOD[:10] + "é" + GOOD[11:], {"token"}, ("non-ASCII",)),
     "header not base64url": Case("!!!." + GOOD.split(".", 1)[1], {"header"},
                                  ("not a base64url character",)),
@@ -232,6 +238,9 @@ def test_valid_and_the_verdict_agree_with_identify(name: str) -> None:
     assert inspection.valid is (refused is None)
     if refused is None:
         assert inspection.verdict.startswith("accepted")
+    elif case.beyond_identify:  # the checklist's more precise diagnosis, said once
+        (signature,) = inspection.problems
+        assert inspection.verdict == f"rejected: {signature.detail}"
     else:
         assert inspection.verdict == f"rejected: {refused.reason}"
 
@@ -302,7 +311,8 @@ def test_without_a_secret_the_signature_is_not_checked() -> None:
 def test_json_form_is_standard_json_with_the_documented_keys() -> None:
     inspection = inspect_token(CASES["exp is infinite"].token, SECRET, NOW)
     data = json.loads(json.dumps(as_json(inspection), allow_nan=False))
-    assert set(data) == {"valid", "verdict", "checks", "header", "claims"}
+    assert set(data) == {"valid", "verdict", "checks", "header", "claims", "warnings"}
+    assert data["warnings"] == []
     assert data["valid"] is False
     assert all(set(check) == {"name", "ok", "detail"} for check in data["checks"])
     assert data["header"] == HEADER
@@ -355,3 +365,50 @@ def test_identifys_reason_is_always_among_the_problems_listed() -> None:
         assert inspection.valid is (refused is None)
         if refused is not None:
             assert refused.reason in [check.detail for check in inspection.problems]
+
+
+@pytest.mark.parametrize(("given", "fix"), [
+    (" " + SECRET, "strip it"), (SECRET + " ", "strip it"), (SECRET + "\n", "strip it"),
+    ("\t" + SECRET + "\r\n", "strip it"), (f'"{SECRET}"', "remove the quotes"),
+    (f"'{SECRET}'", "remove the quotes"),
+])
+def test_a_secret_given_with_whitespace_or_quotes_gets_one_diagnosis(given: str,
+                                                                     fix: str) -> None:
+    inspection = inspect_token(GOOD, given, NOW)
+    text = render(inspection)
+    assert not inspection.valid
+    assert fix in inspection.verdict, text
+    for line in (*[check.detail for check in inspection.problems], inspection.verdict):
+        assert fix in line, text
+        assert "another help center" not in line, text
+    assert as_json(inspection)["verdict"] == inspection.verdict
+
+
+@pytest.mark.parametrize("exp", [NOW * 1000, (NOW + 600) * 1000, NOW * 1_000_000, 1e11])
+def test_an_exp_in_milliseconds_is_a_warning_not_a_problem(exp: float) -> None:
+    token = signed(exp=exp)
+    assert refusal(token, SECRET) is None  # identify accepts it: the token never expires
+    inspection = inspect_token(token, SECRET, NOW)
+    assert inspection.valid and inspection.verdict.startswith("accepted")
+    (check,) = [check for check in inspection.checks if check.name == "exp"]
+    assert check.ok is True and check.warning == "expiry_in_milliseconds"
+    assert "looks like milliseconds" in check.detail and "never expires" in check.detail
+    (line,) = [line for line in render(inspection).splitlines() if line.startswith("exp ")]
+    assert line.split()[1] == "WARN"
+    assert as_json(inspection)["warnings"] == [{"code": "expiry_in_milliseconds",
+                                                 "reason": check.detail}]
+
+
+def test_an_exp_in_milliseconds_says_when_it_was_meant_to_expire() -> None:
+    inspection = inspect_token(signed(exp=(NOW + 600) * 1000), SECRET, NOW)
+    (check,) = [check for check in inspection.checks if check.name == "exp"]
+    assert check.detail == (
+        f"exp {(NOW + 600) * 1000} looks like milliseconds (2026-11-18T11:16:40Z if it were): "
+        "read as seconds, as JWT times are, the token never expires; set exp in seconds "
+        "(Math.floor(Date.now() / 1000) + lifetime)")
+
+
+def test_an_exp_in_seconds_warns_of_nothing() -> None:
+    inspection = inspect_token(signed(exp=NOW + 99_999_999), SECRET, NOW)
+    assert as_json(inspection)["warnings"] == []
+    assert all(check.warning is None for check in inspection.checks)

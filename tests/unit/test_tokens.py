@@ -44,6 +44,10 @@ OTHER_SECRET = "hc2-Pq8rS7tU6vW5xY4zA3bC2dE1fG0hI9jK-_lMnOq"
 DROP = object()  # pass as a claim's value to leave the claim out
 HEADER = {"alg": "HS256", "typ": "JWT"}
 EMAIL_RULE = "(one @, a non-empty local part, a domain with a dot, no spaces)"
+JSON_QUOTED = (
+    "the jwt is wrapped in double quotes: your backend sent it as JSON (res.json(token)); send "
+    "the bare token (res.send(token)) or read it with r.json()"
+)
 BAD_SIGNATURE = (
     "signature does not match this help center's secret: was the token signed with another "
     "help center's secret or a deleted one?"
@@ -151,8 +155,22 @@ REFUSALS = [
     Refusal("bearer_prefix_is_named", "Bearer " + VALID, MalformedToken,
             'token starts with "Bearer ": send the bare JWT, without the Authorization scheme'),
     Refusal("trailing_newline_is_named", VALID + "\n", MalformedToken,
-            f"token contains whitespace at position {len(VALID)} (of {len(VALID) + 1}): was a "
-            "newline or space copied with it?"),
+            "the jwt ends with a newline (U+000A): trim it (token.trim()) or send it without "
+            "one; a JWT never contains whitespace"),
+    Refusal("leading_space_is_named", " " + VALID, MalformedToken,
+            "the jwt starts with a space (U+0020): trim it (token.trim()) or send it without "
+            "one; a JWT never contains whitespace"),
+    Refusal("whitespace_on_both_sides_is_named", "\r\n" + VALID + "\r\n", MalformedToken,
+            "the jwt starts with a carriage return (U+000D) and ends with a newline "
+            "(U+000A): trim it (token.trim()) or send it without them; a JWT never contains "
+            "whitespace"),
+    Refusal("whitespace_inside_is_named_by_position", VALID[:20] + " " + VALID[20:],
+            MalformedToken, f"token contains whitespace at position 20 (of {len(VALID) + 1}): "
+            "was a newline or space copied with it?"),
+    Refusal("json_quoted_token_is_named", f'"{VALID}"', MalformedToken, JSON_QUOTED),
+    Refusal("json_quoted_token_with_a_newline_is_named", f'"{VALID}"\n', MalformedToken,
+            JSON_QUOTED),
+    Refusal("json_quoted_garbage_is_named_too", '"abc"', MalformedToken, JSON_QUOTED),
     Refusal("token_that_is_not_a_string_is_refused", 42, MalformedToken,
             "token must be a string, got a number"),
     Refusal("token_as_bytes_is_refused", VALID.encode(), MalformedToken,
@@ -357,6 +375,12 @@ REFUSALS = [
             "sub must be a string, got the number 42: send String(user.id)", claim="sub"),
     Refusal("float_sub_is_refused_as_a_number", signed(sub=42.5), InvalidClaim,
             "sub must be a string, got the number 42.5: send String(user.id)", claim="sub"),
+    Refusal("blank_sub_is_refused", signed(sub="   "), InvalidClaim,
+            'sub is blank (only whitespace: "   "): put your user\'s stable id in sub',
+            claim="sub"),
+    Refusal("newline_sub_is_refused", signed(sub="\n"), InvalidClaim,
+            'sub is blank (only whitespace: "\\n"): put your user\'s stable id in sub',
+            claim="sub"),
     Refusal("empty_sub_is_refused", signed(sub=""), InvalidClaim, "sub is an empty string",
             claim="sub"),
     Refusal("null_sub_is_refused", signed(sub=None), InvalidClaim,
@@ -398,10 +422,22 @@ REFUSALS = [
             'the domain "localhost" has no dot', claim="email"),
     Refusal("email_with_a_space_is_refused", signed(email="ada lovelace@acme.com"),
             InvalidClaim, f'email "ada lovelace@acme.com" does not look like an email '
-            f"{EMAIL_RULE}: it contains whitespace", claim="email"),
+            f"{EMAIL_RULE}: it contains whitespace (U+0020 SPACE) at position 3", claim="email"),
     Refusal("email_with_a_trailing_newline_is_refused", signed(email="ada@acme.com\n"),
             InvalidClaim, f'email "ada@acme.com\\n" does not look like an email {EMAIL_RULE}: '
-            "it contains whitespace", claim="email"),
+            "it contains whitespace (U+000A) at position 12", claim="email"),
+    Refusal("email_with_a_zero_width_space_names_its_code_point",
+            signed(email="ada\u200b@acme.com"), InvalidClaim,
+            'email "ada\u200b@acme.com" does not look like an email '
+            f"{EMAIL_RULE}: it contains U+200B ZERO WIDTH SPACE at position 3, an invisible "
+            "character: two emails that look the same would be two users", claim="email"),
+    Refusal("email_domain_with_an_empty_label_is_refused", signed(email="ada@acme..com"),
+            InvalidClaim, f'email "ada@acme..com" does not look like an email {EMAIL_RULE}: '
+            'the domain "acme..com" has an empty label (a dot at its start, two dots in a row, '
+            "or two at its end)", claim="email"),
+    Refusal("email_domain_with_only_a_trailing_dot_is_refused", signed(email="ada@acme."),
+            InvalidClaim, f'email "ada@acme." does not look like an email {EMAIL_RULE}: '
+            'the domain "acme." has no dot besides its trailing one', claim="email"),
     Refusal("empty_email_is_refused", signed(email=""), InvalidClaim,
             "email is an empty string", claim="email"),
     Refusal("null_email_is_refused", signed(email=None), InvalidClaim,
@@ -499,11 +535,14 @@ def test_minimal_token_has_only_sub_and_email() -> None:
         ({"exp": DROP}, "expires_at", None),
         ({"sub": "👩‍💻 user"}, "sub", "👩‍💻 user"),
         ({"email": "zoë@exämple.org"}, "email", "zoë@exämple.org"),
+        ({"email": "zoe\u0308@exa\u0308mple.org"}, "email", "zo\u00eb@ex\u00e4mple.org"),
+        ({"email": "Ada@Acme.com."}, "email", "Ada@Acme.com"),
     ],
     ids=["name_null_is_none", "name_absent_is_none", "name_empty_string_is_kept",
          "customAttributes_null_is_none", "customAttributes_absent_is_none",
          "customAttributes_empty_object_is_kept", "exp_absent_is_accepted",
-         "non_ascii_sub_is_accepted", "non_ascii_email_is_accepted"],
+         "non_ascii_sub_is_accepted", "non_ascii_email_is_accepted",
+         "decomposed_email_is_given_composed", "fully_qualified_domain_loses_its_dot"],
 )
 def test_optional_and_unicode_claims_are_accepted(changes: dict[str, Any], field: str,
                                                   expected: Any) -> None:
@@ -762,3 +801,11 @@ def test_deeply_nested_custom_attributes_are_refused() -> None:
                          "s" * 32, algorithm="HS256")
     assert verify_identify_token(shallow, "s" * 32, 1_795_000_000).custom_attributes == {
         "a": {"b": [1]}}
+
+
+@pytest.mark.parametrize(("sub", "blank"), [
+    ("", True), ("   ", True), ("\t\n", True), ("\u3000", True), ("u-1", False),
+    (" u-1 ", False), ("0", False), ("\u200b", False),
+])
+def test_sub_is_blank_is_the_public_rule(sub: str, blank: bool) -> None:
+    assert tokens.sub_is_blank(sub) is blank

@@ -134,12 +134,17 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
             widget, identity, Attempt(origin, "ok", verdict.reason, identity.sub, fingerprint),
             session_id, headers.get("user-agent"), now)
     except VerifierError as error:
+        # A failure is when an integrator most needs to tell which token was sent: every one
+        # that carried a jwt string is journaled and logged with its fingerprint (never the
+        # token). The binder's own refusals carry it already.
+        submitted = _submitted_fingerprint(body)
         if widget is not None and (error.injected or error.code not in JOURNALED_BY_BINDER):
             await binder.record_failure(
-                widget, Attempt(origin, error.code, error.reason, _claimed_sub(body)),
+                widget, Attempt(origin, error.code, error.reason, _claimed_sub(body),
+                                submitted),
                 widget.clock.now())
-        log.info("identify widget=%r origin=%r outcome=%s reason=%r",
-                 widget_id[:80], origin, error.code, error.reason)
+        log.info("identify widget=%r origin=%r outcome=%s reason=%r token=%s",
+                 widget_id[:80], origin, error.code, error.reason, submitted or "-")
         # CORS credentials follow the domain rule alone, whichever check answered.
         allowed = widget is not None and domains.caller_may_identify(widget.domain,
                                                                      origin).allowed
@@ -211,6 +216,15 @@ def _why_no_jwt(body: dict[str, Any], jwt: Any) -> str:
         return "jwt is an empty string: check that your backend returns the token"
     return (f"jwt must be the token string, got {json_type(jwt)}: check that your backend "
             "returns the JWT itself (e.g. res.send(token), r.text())")
+
+
+def _submitted_fingerprint(body: dict[str, Any] | None) -> str | None:
+    """The fingerprint of the jwt a call sent, when it sent a non-blank string (a blank one is
+    no token: ``jwt_required``)."""
+    jwt = body.get("jwt") if body else None
+    if not isinstance(jwt, str) or not jwt.strip():
+        return None
+    return tokens.token_fingerprint(jwt)
 
 
 def _claimed_sub(body: dict[str, Any] | None) -> str | None:
