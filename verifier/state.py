@@ -400,21 +400,39 @@ MAX_FAULT_DELAY_MS = 60_000
 MAX_FAULT_TIMES = 100_000
 
 
-def validate_fault(body: dict[str, Any], where: str = "fault") -> dict[str, Any]:
-    """``{"times", "code"?, "status"?, "delay_ms"?}`` checked: the values a fault row holds."""
+MIN_FAULT_STATUS, MAX_FAULT_STATUS = 400, 599
+
+
+def validate_fault(body: dict[str, Any], where: str = "") -> dict[str, Any]:
+    """``{"times", "code"?, "status"?, "delay_ms"?}`` checked: the values a fault row holds.
+
+    A fault answers with a JSON error body, so its status is an error status, 400-599: a 1xx,
+    204 or 304 cannot carry a body (the response would break HTTP framing), and a 2xx or 3xx
+    would tell the caller the call worked, or redirected without a Location, while the body
+    says it failed. Every status the contract names is in that range."""
+
+    def at(key: str) -> str:
+        return f"{where}.{key}: " if where else ""
+
     times = body.get("times")
     if not _whole(times) or not 1 <= times <= MAX_FAULT_TIMES:
-        raise StateError(f"{where}: times must be a whole number from 1 to {MAX_FAULT_TIMES}")
+        raise StateError(f"{at('times')}times must be a whole number from 1 to "
+                         f"{MAX_FAULT_TIMES}")
     code, status, delay = body.get("code"), body.get("status"), body.get("delay_ms", 0)
     if code is not None and code not in CONTRACT_ERRORS:
-        raise StateError(f"{where}: code must be one of {', '.join(sorted(CONTRACT_ERRORS))}")
-    if status is not None and (not _whole(status) or not 100 <= status <= 599):
-        raise StateError(f"{where}: status must be an HTTP status from 100 to 599")
+        raise StateError(f"{at('code')}code must be one of "
+                         f"{', '.join(sorted(CONTRACT_ERRORS))}")
+    if status is not None and (not _whole(status)
+                               or not MIN_FAULT_STATUS <= status <= MAX_FAULT_STATUS):
+        raise StateError(f"{at('status')}status must be an HTTP error status from "
+                         f"{MIN_FAULT_STATUS} to {MAX_FAULT_STATUS}: a fault answers with a "
+                         "JSON error body, which 1xx, 204 and 304 cannot carry and 2xx and "
+                         "3xx would contradict")
     if not _whole(delay) or not 0 <= delay <= MAX_FAULT_DELAY_MS:
-        raise StateError(f"{where}: delay_ms must be a whole number from 0 to "
+        raise StateError(f"{at('delay_ms')}delay_ms must be a whole number from 0 to "
                          f"{MAX_FAULT_DELAY_MS}")
     if code is None and status is None and not delay:
-        raise StateError(f"{where}: give a code, a status or a delay_ms")
+        raise StateError(f"{where + ': ' if where else ''}give a code, a status or a delay_ms")
     return {"times": times, "code": code, "status": status, "delay_ms": delay}
 
 
