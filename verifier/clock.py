@@ -54,10 +54,23 @@ def check_instant(value: float, what: str = "instant") -> float:
     return value
 
 
-def check_offset(value: float) -> float:
-    """``value`` if it is a finite clock offset within 100 years; raises ValueError."""
-    if not math.isfinite(value) or abs(value) > MAX_OFFSET_SECONDS:
-        raise ValueError("offset_seconds must be a number of seconds within 100 years")
+def offset_range(real_now: float) -> tuple[int, int]:
+    """The offsets allowed at real time ``real_now``: within 100 years, and never putting now
+    before 1970 (an instant the dashboard cannot show and an import refuses) or past 9998."""
+    lowest = max(-MAX_OFFSET_SECONDS, math.ceil(MIN_INSTANT - real_now))
+    highest = min(MAX_OFFSET_SECONDS, math.floor(MAX_INSTANT - 1 - real_now))
+    return lowest, highest
+
+
+def check_offset(value: float, real_now: float | None = None) -> float:
+    """``value`` if it is a finite clock offset in ``offset_range``; raises ValueError with the
+    range. Checking when the offset is set is enough for the 1970 bound: real time only moves
+    forward, so a now that is after 1970 stays after it."""
+    lowest, highest = offset_range(time.time() if real_now is None else real_now)
+    if not math.isfinite(value) or not lowest <= value <= highest:
+        raise ValueError(f"offset_seconds must be from {lowest} to {highest} seconds now: "
+                         "within 100 years, and keeping the emulator's now between "
+                         "1970-01-01 and 9998-12-31")
     return value
 
 

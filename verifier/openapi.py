@@ -153,7 +153,7 @@ SESSION_FIELDS = ("id", "sub", "email", "origin", "user_agent", "started_at", "i
 ATTEMPT_FIELDS = ("at", "origin", "code", "reason", "sub", "token_fingerprint")
 MESSAGE_FIELDS = ("id", "session_id", "sub", "email", "name", "body", "created_at")
 FAULT_FIELDS = ("id", "times", "remaining", "code", "status", "delay_ms", "created_at")
-FAULT_STATUSES = (100, 599)  # any HTTP status (CONTRACT.md section 6)
+FAULT_STATUSES = (state.MIN_FAULT_STATUS, state.MAX_FAULT_STATUS)  # error statuses only
 
 
 def _schemas() -> dict[str, dict[str, Any]]:
@@ -279,7 +279,8 @@ def _schemas() -> dict[str, dict[str, Any]]:
                       "`{\"frozen_at\": ISO-8601}` stops it, `{}` (or no body) restores the "
                       "real clock.",
                   offset_seconds={"type": "number",
-                                  "description": "seconds, within 100 years either way"},
+                                  "description": "seconds, within 100 years either way, "
+                                                 "and never putting now before 1970"},
                   frozen_at={"type": "string", "format": "date-time",
                              "description": "a naive instant is taken as UTC"}),
             "maxProperties": 1, "additionalProperties": False},

@@ -9,15 +9,19 @@ power, as in any emulator's export.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from verifier import domains, keys
+from verifier import domains, keys, tokens
+from verifier.binding import could_be_session_id
 from verifier.clock import check_instant, check_offset, isoformat, parse_isoformat
-from verifier.errors import CONTRACT_ERRORS
+from verifier.errors import CONTRACT_ERRORS, InvalidRequest
+from verifier.identifiers import identifier_problem
 from verifier.models import (
     emulator_clock,
     emulator_faults,
@@ -27,6 +31,7 @@ from verifier.models import (
     sessions,
     users,
 )
+from verifier.payloads import string_field
 from verifier.store import read_clock
 from verifier.text import unstorable
 
@@ -93,40 +98,154 @@ def _exported_row(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- import ----------------------------------------------------------------------------------
+#
+# Every field is checked as the door that normally lets it in checks it: a help center's id,
+# widget_id, name and domain as ``POST /api/help-centers`` does, a user's sub, email, name and
+# custom attributes as identify does (``tokens.check_identity_claims``), a row's id as its
+# column can hold it. An import is a back door, not a way round those checks: a widget_id with a
+# space breaks the widget's cookie, a 10,000-character sub breaks PostgreSQL's unique index.
+
+TOP_KEYS = frozenset({"help_centers", "clock"})
+CLOCK_KEYS = frozenset({"offset_seconds", "frozen_at"})
+HELP_CENTER_KEYS = frozenset({"id", "name", "domain", "widget_id", "created_at", "jwt_secret",
+                              "jwt_secret_created_at", "users", "sessions", "identify_attempts",
+                              "messages", "faults"})
+USER_KEYS = frozenset({"sub", "email", "name", "custom_attributes", "customAttributes",
+                       "created_at", "last_seen_at"})
+SESSION_KEYS = frozenset({"id", "sub", "email", "name", "origin", "user_agent", "started_at",
+                          "identified_at"})
+ATTEMPT_KEYS = frozenset({"at", "origin", "code", "reason", "sub", "token_fingerprint"})
+MESSAGE_KEYS = frozenset({"id", "session_id", "sub", "email", "name", "body", "created_at"})
+FAULT_KEYS = frozenset({"times", "remaining", "code", "status", "delay_ms", "created_at"})
+
+MIN_SECRET_BYTES = keys.SECRET_BYTES  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)
+MAX_SECRET_BYTES = 1024
+MAX_ROW_ID_CHARS = 64  # sessions.id, messages.id, messages.session_id
+MAX_CODE_CHARS = 32  # identify_attempts.code, identify_attempts.token_fingerprint
+
+
+class _Seen:
+    """Values that must be unique, and where each was first given, so that a duplicate names
+    both places instead of surfacing as the database's anonymous IntegrityError."""
+
+    def __init__(self) -> None:
+        self.places: dict[tuple[str, str], str] = {}
+
+    def claim(self, scope: str, value: str, where: str, field: str, shown: str) -> None:
+        first = self.places.setdefault((scope, value), where)
+        if first != where:
+            raise StateError(f"{where}.{field}: {shown!r} is also {first}'s")
 
 
 def import_state(engine: Engine, data: Any, *, replace: bool) -> list[dict[str, Any]]:
     """Load ``data`` in one transaction. ``replace`` empties the database first (PUT state);
     otherwise help centers are inserted or updated by id (a seed)."""
+    if isinstance(data, dict):
+        _known_keys(data, TOP_KEYS, "")
     if not isinstance(data, dict) or not isinstance(data.get("help_centers"), list):
         # Required even to replace with nothing ({"help_centers": []}): a body that forgot it
         # must not silently wipe the state.
         raise StateError("expected an object with a help_centers list")
     loaded = []
+    seen = _Seen()
     with engine.begin() as conn:
         if replace:
             conn.execute(sa.delete(help_centers))  # cascades to everything they own
         now = read_clock(conn).now()
         for index, entry in enumerate(data.get("help_centers", [])):
-            loaded.append(_load_help_center(conn, entry, f"help_centers[{index}]", now))
+            loaded.append(_load_help_center(conn, entry, f"help_centers[{index}]", now, seen))
         if "clock" in data or replace:
             _load_clock(conn, data.get("clock") or {})
     return loaded
 
 
-def _load_help_center(conn: Connection, entry: Any, where: str, now: float) -> dict[str, Any]:
-    if not isinstance(entry, dict):
-        raise StateError(f"{where}: must be an object")
-    hc_id = _text(entry, "id", where)
+def _known_keys(entry: dict[str, Any], known: frozenset[str], where: str) -> None:
+    """Refuse a key the shape does not have: a misspelt ``jwtSecret`` silently ignored would
+    leave a help center without the secret the CI job thinks it fixed."""
+    for key in entry:
+        if key in known:
+            continue
+        place = f"{where}: " if where else ""
+        shown = key[:80] if isinstance(key, str) else repr(key)
+        spelling = _spelling(shown, known)
+        hint = (f"did you mean {spelling!r}?" if spelling
+                else f"the keys here are {', '.join(sorted(known))}")
+        raise StateError(f"{place}unknown key {shown!r}; {hint}")
+
+
+def _spelling(key: str, known: frozenset[str]) -> str | None:
+    """The known key ``key`` most likely meant: its snake_case form, or a close spelling."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("-", "_")
+    if snake in known:
+        return snake
+    close = difflib.get_close_matches(snake, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _field(entry: dict[str, Any], key: str, where: str, *, required: bool = False,
+           max_length: int = 200) -> str | None:
+    """A text field checked by the admin API's own ``payloads.string_field``."""
     try:
-        domain = domains.normalize_help_center_domain(_text(entry, "domain", where))
-    except domains.InvalidHelpCenterDomain as refused:
-        raise StateError(f"{where}: domain: {refused.reason}") from None
+        return string_field(entry, key, required=required, max_length=max_length)
+    except InvalidRequest as refused:
+        raise StateError(f"{where}.{key}: {refused.reason}") from None
+
+
+def _identifier(entry: dict[str, Any], key: str, where: str, *,
+                required: bool = False) -> str | None:
+    value = _field(entry, key, where, required=required, max_length=64)
+    if value is None:
+        return None
+    problem = identifier_problem(value)
+    if problem:
+        raise StateError(f"{where}.{key}: {key} {problem}")
+    return value
+
+
+def _secret(entry: dict[str, Any], where: str) -> str | None:
     secret = _optional_text(entry, "jwt_secret", where)
+    if secret is None:
+        return None
+    # The secret itself never appears in the reason: it is a secret even when it is too short.
+    size = len(secret.encode("utf-8"))
+    if size < MIN_SECRET_BYTES:
+        raise StateError(f"{where}.jwt_secret: the secret is {size} bytes long; HS256 wants at "
+                         f"least {MIN_SECRET_BYTES} bytes (256 bits), as the admin API generates "
+                         "them (43 characters)")
+    if size > MAX_SECRET_BYTES:
+        raise StateError(f"{where}.jwt_secret: the secret is {size} bytes long; the limit is "
+                         f"{MAX_SECRET_BYTES}")
+    return secret
+
+
+def _load_help_center(conn: Connection, entry: Any, where: str, now: float,
+                      seen: _Seen) -> dict[str, Any]:
+    _object(entry, where)
+    _known_keys(entry, HELP_CENTER_KEYS, where)
+    hc_id = _identifier(entry, "id", where, required=True)
+    assert hc_id is not None
+    seen.claim("help center id", hc_id, where, "id", hc_id)
+    raw_domain = _field(entry, "domain", where, required=True, max_length=300)
+    assert raw_domain is not None
+    try:
+        domain = domains.normalize_help_center_domain(raw_domain)
+    except domains.InvalidHelpCenterDomain as refused:
+        raise StateError(f"{where}.domain: {refused.reason}") from None
+    name = _field(entry, "name", where)
+    if name is not None and not name.strip():
+        raise StateError(f"{where}.name: name must not be blank")
+    widget_id = _identifier(entry, "widget_id", where) or hc_id
+    seen.claim("widget_id", widget_id, where, "widget_id", widget_id)
+    taken = conn.execute(sa.select(help_centers.c.id).where(
+        help_centers.c.widget_id == widget_id, help_centers.c.id != hc_id)).first()
+    if taken is not None:
+        raise StateError(f"{where}.widget_id: {widget_id!r} is already help center "
+                         f"{taken.id!r}'s")
+    secret = _secret(entry, where)
     values = {
-        "name": _optional_text(entry, "name", where) or hc_id,
+        "name": name.strip() if name else hc_id,
         "domain": domain,
-        "widget_id": _optional_text(entry, "widget_id", where) or hc_id,
+        "widget_id": widget_id,
         "jwt_secret": secret,
         "jwt_secret_created_at": (_instant(entry, "jwt_secret_created_at", where) or now)
         if secret else None,
@@ -145,31 +264,47 @@ def _load_help_center(conn: Connection, entry: Any, where: str, now: float) -> d
             conn.execute(sa.update(help_centers).where(help_centers.c.id == hc_id)
                          .values(**values))
         for u_index, user in enumerate(_list(entry, "users", where)):
-            _load_user(conn, hc_id, user, f"{where}.users[{u_index}]", now)
+            _load_user(conn, hc_id, user, f"{where}.users[{u_index}]", now, seen)
         for s_index, session in enumerate(_list(entry, "sessions", where)):
-            _load_session(conn, hc_id, session, f"{where}.sessions[{s_index}]", now)
+            _load_session(conn, hc_id, session, f"{where}.sessions[{s_index}]", now, seen)
         for a_index, attempt in enumerate(_list(entry, "identify_attempts", where)):
             _load_attempt(conn, hc_id, attempt, f"{where}.identify_attempts[{a_index}]", now)
         for m_index, message in enumerate(_list(entry, "messages", where)):
-            _load_message(conn, hc_id, message, f"{where}.messages[{m_index}]", now)
+            _load_message(conn, hc_id, message, f"{where}.messages[{m_index}]", now, seen)
         for f_index, fault in enumerate(_list(entry, "faults", where)):
             _load_fault(conn, hc_id, fault, f"{where}.faults[{f_index}]", now)
     except sa.exc.IntegrityError:
-        raise StateError(f"{where}: widget_id, a user's sub or email, or a session id is "
-                         "used twice") from None
+        # Only a seed merged into rows already there gets here (an import checks its own
+        # duplicates above): say what may clash.
+        raise StateError(f"{where}: a user's sub or email, or a session or message id, is "
+                         "already used in the database") from None
     return {"id": hc_id, "widget_id": values["widget_id"], "domain": domain}
 
 
-def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float) -> None:
+def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float,
+               seen: _Seen) -> None:
     _object(user, where)
-    sub, email = _text(user, "sub", where), _text(user, "email", where)
-    attrs = user.get("custom_attributes", user.get("customAttributes"))
-    if attrs is not None and not isinstance(attrs, dict):
-        raise StateError(f"{where}: custom_attributes must be an object")
+    _known_keys(user, USER_KEYS, where)
+    if "custom_attributes" in user and "customAttributes" in user:
+        raise StateError(f"{where}: give custom_attributes or customAttributes, not both")
+    attributes_key = "customAttributes" if "customAttributes" in user else "custom_attributes"
+    sub, email = user.get("sub"), user.get("email")
+    if isinstance(sub, str) and sub and not sub.strip():
+        raise StateError(f"{where}.sub: sub must not be blank")
+    attrs = user.get(attributes_key)
+    try:
+        tokens.check_identity_claims({"sub": sub, "email": email, "name": user.get("name"),
+                                      "customAttributes": attrs})
+    except tokens.InvalidClaim as refused:
+        field = attributes_key if refused.claim == "customAttributes" else refused.claim
+        raise StateError(f"{where}.{field}: {refused}") from None
+    assert isinstance(sub, str) and isinstance(email, str)
+    seen.claim(f"sub in {hc_id}", sub, where, "sub", sub)
+    seen.claim(f"email in {hc_id}", email.lower(), where, "email", email)
     values = {
         "email": email,
         "email_normalized": email.lower(),
-        "name": _optional_text(user, "name", where),
+        "name": user.get("name"),
         "custom_attributes": None if attrs is None else json.dumps(attrs),
         "last_seen_at": _instant(user, "last_seen_at", where) or now,
     }
@@ -181,12 +316,25 @@ def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float) 
             created_at=_instant(user, "created_at", where) or now, **values))
 
 
-def _load_session(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
+def _row_id(row: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    value = _text(row, key, where) if required else _optional_text(row, key, where)
+    if value is not None and not could_be_session_id(value):
+        raise StateError(f"{where}.{key}: {key} must be at most {MAX_ROW_ID_CHARS} ASCII "
+                         "characters")
+    return value
+
+
+def _load_session(conn: Connection, hc_id: str, row: Any, where: str, now: float,
+                  seen: _Seen) -> None:
     _object(row, where)
-    conn.execute(sa.delete(sessions).where(sessions.c.id == _text(row, "id", where),
+    _known_keys(row, SESSION_KEYS, where)
+    session_id = _row_id(row, "id", where)
+    assert session_id is not None
+    seen.claim("session id", session_id, where, "id", session_id)
+    conn.execute(sa.delete(sessions).where(sessions.c.id == session_id,
                                            sessions.c.help_center_id == hc_id))
     conn.execute(sa.insert(sessions).values(
-        id=_text(row, "id", where), help_center_id=hc_id,
+        id=session_id, help_center_id=hc_id,
         **{key: _optional_text(row, key, where)
            for key in ("sub", "email", "name", "origin", "user_agent")},
         started_at=_instant(row, "started_at", where) or now,
@@ -195,28 +343,40 @@ def _load_session(conn: Connection, hc_id: str, row: Any, where: str, now: float
 
 def _load_attempt(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
     _object(row, where)
+    _known_keys(row, ATTEMPT_KEYS, where)
+    short = {}
+    for key in ("code", "token_fingerprint"):
+        value = _text(row, key, where) if key == "code" else _optional_text(row, key, where)
+        if value is not None and len(value) > MAX_CODE_CHARS:
+            raise StateError(f"{where}.{key}: {key} is longer than {MAX_CODE_CHARS} characters")
+        short[key] = value
     conn.execute(sa.insert(identify_attempts).values(
         help_center_id=hc_id, at=_instant(row, "at", where) or now,
-        code=_text(row, "code", where), reason=_optional_text(row, "reason", where) or "",
-        **{key: _optional_text(row, key, where) for key in ("origin", "sub",
-                                                            "token_fingerprint")}))
+        reason=_optional_text(row, "reason", where) or "",
+        **short, **{key: _optional_text(row, key, where) for key in ("origin", "sub")}))
 
 
-def _load_message(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
+def _load_message(conn: Connection, hc_id: str, row: Any, where: str, now: float,
+                  seen: _Seen) -> None:
     _object(row, where)
+    _known_keys(row, MESSAGE_KEYS, where)
+    message_id = _row_id(row, "id", where)
+    assert message_id is not None
+    seen.claim("message id", message_id, where, "id", message_id)
     conn.execute(sa.insert(messages).values(
-        id=_text(row, "id", where), help_center_id=hc_id, body=_text(row, "body", where),
+        id=message_id, help_center_id=hc_id, body=_text(row, "body", where),
+        session_id=_row_id(row, "session_id", where, required=False),
         created_at=_instant(row, "created_at", where) or now,
-        **{key: _optional_text(row, key, where)
-           for key in ("session_id", "sub", "email", "name")}))
+        **{key: _optional_text(row, key, where) for key in ("sub", "email", "name")}))
 
 
 def _load_fault(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:
     _object(row, where)
+    _known_keys(row, FAULT_KEYS, where)
     fault = validate_fault(row, where)
     remaining = row.get("remaining", fault["times"])
     if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining < 0:
-        raise StateError(f"{where}: remaining must be a whole number >= 0")
+        raise StateError(f"{where}.remaining: remaining must be a whole number >= 0")
     conn.execute(sa.insert(emulator_faults).values(
         help_center_id=hc_id, remaining=remaining,
         created_at=_instant(row, "created_at", where) or now, **fault))
@@ -224,6 +384,7 @@ def _load_fault(conn: Connection, hc_id: str, row: Any, where: str, now: float) 
 
 def _load_clock(conn: Connection, clock: Any) -> None:
     _object(clock, "clock")
+    _known_keys(clock, CLOCK_KEYS, "clock")
     offset = clock.get("offset_seconds", 0) or 0
     try:
         if not isinstance(offset, int | float) or isinstance(offset, bool):
@@ -239,21 +400,39 @@ MAX_FAULT_DELAY_MS = 60_000
 MAX_FAULT_TIMES = 100_000
 
 
-def validate_fault(body: dict[str, Any], where: str = "fault") -> dict[str, Any]:
-    """``{"times", "code"?, "status"?, "delay_ms"?}`` checked: the values a fault row holds."""
+MIN_FAULT_STATUS, MAX_FAULT_STATUS = 400, 599
+
+
+def validate_fault(body: dict[str, Any], where: str = "") -> dict[str, Any]:
+    """``{"times", "code"?, "status"?, "delay_ms"?}`` checked: the values a fault row holds.
+
+    A fault answers with a JSON error body, so its status is an error status, 400-599: a 1xx,
+    204 or 304 cannot carry a body (the response would break HTTP framing), and a 2xx or 3xx
+    would tell the caller the call worked, or redirected without a Location, while the body
+    says it failed. Every status the contract names is in that range."""
+
+    def at(key: str) -> str:
+        return f"{where}.{key}: " if where else ""
+
     times = body.get("times")
     if not _whole(times) or not 1 <= times <= MAX_FAULT_TIMES:
-        raise StateError(f"{where}: times must be a whole number from 1 to {MAX_FAULT_TIMES}")
+        raise StateError(f"{at('times')}times must be a whole number from 1 to "
+                         f"{MAX_FAULT_TIMES}")
     code, status, delay = body.get("code"), body.get("status"), body.get("delay_ms", 0)
     if code is not None and code not in CONTRACT_ERRORS:
-        raise StateError(f"{where}: code must be one of {', '.join(sorted(CONTRACT_ERRORS))}")
-    if status is not None and (not _whole(status) or not 100 <= status <= 599):
-        raise StateError(f"{where}: status must be an HTTP status from 100 to 599")
+        raise StateError(f"{at('code')}code must be one of "
+                         f"{', '.join(sorted(CONTRACT_ERRORS))}")
+    if status is not None and (not _whole(status)
+                               or not MIN_FAULT_STATUS <= status <= MAX_FAULT_STATUS):
+        raise StateError(f"{at('status')}status must be an HTTP error status from "
+                         f"{MIN_FAULT_STATUS} to {MAX_FAULT_STATUS}: a fault answers with a "
+                         "JSON error body, which 1xx, 204 and 304 cannot carry and 2xx and "
+                         "3xx would contradict")
     if not _whole(delay) or not 0 <= delay <= MAX_FAULT_DELAY_MS:
-        raise StateError(f"{where}: delay_ms must be a whole number from 0 to "
+        raise StateError(f"{at('delay_ms')}delay_ms must be a whole number from 0 to "
                          f"{MAX_FAULT_DELAY_MS}")
     if code is None and status is None and not delay:
-        raise StateError(f"{where}: give a code, a status or a delay_ms")
+        raise StateError(f"{where + ': ' if where else ''}give a code, a status or a delay_ms")
     return {"times": times, "code": code, "status": status, "delay_ms": delay}
 
 
@@ -272,14 +451,14 @@ def _object(value: Any, where: str) -> None:
 def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:
     value = entry.get(key) or []
     if not isinstance(value, list):
-        raise StateError(f"{where}: {key} must be a list")
+        raise StateError(f"{where}.{key}: {key} must be a list")
     return value
 
 
 def _text(entry: dict[str, Any], key: str, where: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise StateError(f"{where}: {key} must be a non-empty string")
+        raise StateError(f"{where}.{key}: {key} must be a non-empty string")
     return _storable(value, key, where)
 
 
@@ -288,14 +467,14 @@ def _optional_text(entry: dict[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise StateError(f"{where}: {key} must be a string")
+        raise StateError(f"{where}.{key}: {key} must be a string")
     return _storable(value, key, where)
 
 
 def _storable(value: str, key: str, where: str) -> str:
     problem = unstorable(value)
     if problem:
-        raise StateError(f"{where}: {key} {problem}")
+        raise StateError(f"{where}.{key}: {key} {problem}")
     return value
 
 
@@ -309,5 +488,5 @@ def _instant(entry: dict[str, Any], key: str, where: str) -> float | None:
         return (parse_isoformat(value) if isinstance(value, str)
                 else check_instant(float(value)))
     except (TypeError, ValueError, OverflowError):
-        raise StateError(f"{where}: {key} must be an ISO-8601 instant between 1970 and "
+        raise StateError(f"{where}.{key}: {key} must be an ISO-8601 instant between 1970 and "
                          "9998") from None

@@ -394,6 +394,14 @@ def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
     return Identity(sub, email, name, attributes, expires_at)
 
 
+def check_identity_claims(claims: dict[str, Any]) -> None:
+    """The checks identify makes on ``sub``, ``email``, ``name`` and ``customAttributes`` alone
+    (no time claims), storability included: what a user imported from a state or a seed must
+    pass to be one identify could have bound. Raises ``InvalidClaim``."""
+    _check_claims({k: v for k, v in claims.items() if k not in ("exp", "nbf", "iat")}, 0.0,
+                  "\\u")  # "\\u": always run the storability check, as for an escaped payload
+
+
 MAX_SUB_CHARS = 512
 MAX_EMAIL_CHARS = 320  # RFC 5321's 64 + 1 + 255
 MAX_NAME_CHARS = 512

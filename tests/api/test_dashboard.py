@@ -132,7 +132,7 @@ def test_signing_in_sets_a_strict_http_only_cookie_and_goes_back(ui: TestClient)
 def test_sign_in_never_redirects_off_the_dashboard(ui: TestClient, target: str) -> None:
     answer = ui.post("/ui/sign-in", data={"admin_token": ADMIN_TOKEN, "next": target},
                      follow_redirects=False)
-    assert answer.headers["location"] == "/"
+    assert answer.headers["location"] == "/ui/"
 
 
 def test_a_cookie_is_bound_to_the_admin_token_and_expires() -> None:
@@ -164,11 +164,11 @@ def test_signing_out_clears_the_cookie(admin: TestClient, csrf: str) -> None:
     assert refused.status_code == 403
     assert "Create a help center" in admin.get("/").text  # still signed in
     answer = admin.post("/ui/sign-out", data={"csrf": csrf}, follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/?done=signed-out"
+    assert answer.status_code == 303 and answer.headers["location"] == "/ui/?done=signed-out"
     assert 'Max-Age=0' in answer.headers["set-cookie"] or "expires" in answer.headers[
         "set-cookie"].lower()
     admin.cookies.clear()  # what the browser does with the expired cookie
-    page = admin.get("/?done=signed-out")
+    page = admin.get("/ui/?done=signed-out")
     assert 'name="admin_token"' in page.text and "You are signed out." in page.text
     assert admin.get("/ui/help-centers/acme/log").status_code == 401
 
@@ -266,9 +266,10 @@ def test_delete_a_help_center_needs_the_confirmation(admin: TestClient, csrf: st
     assert api(admin, "GET", "/acme").status_code == 200
     answer = admin.post("/ui/help-centers/acme/delete", data={"csrf": csrf, "confirm": "yes"},
                         follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/?done=help-center-deleted"
+    assert (answer.status_code, answer.headers["location"]) == (303,
+                                                                "/ui/?done=help-center-deleted")
     assert api(admin, "GET", "/acme").status_code == 404
-    assert "Help center deleted" in admin.get("/?done=help-center-deleted").text
+    assert "Help center deleted" in admin.get("/ui/?done=help-center-deleted").text
     again = admin.post("/ui/help-centers/acme/delete", data={"csrf": csrf, "confirm": "yes"})
     assert again.status_code == 404 and NotFound.message in again.text
     missing = admin.get("/ui/help-centers/acme")
@@ -609,7 +610,7 @@ def test_every_page_is_self_contained_and_accessible(admin: TestClient, csrf: st
     check_page(admin.get("/"))
     page = check_page(admin.get("/ui/help-centers/shop"))
     posts = [form for form in page.forms if form.get("method") == "post"]
-    assert page.hidden_csrf == len(posts) >= 6
+    assert page.hidden_csrf == len(posts) >= 5
     check_page(generate(admin, csrf, "shop"))
     check_page(debug(admin, csrf, seeded.token(), "shop"))
     check_page(admin.get("/ui/help-centers/nope"))
@@ -669,3 +670,87 @@ def test_a_form_field_with_a_nul_is_refused_and_changes_nothing(admin: TestClien
     assert "The form could not be read" in answer.text
     assert "NUL character" in text_of(answer)
     assert api(admin, "GET", "").json() == []
+
+
+# -- the secret row says what to do next -----------------------------------------------------
+
+
+def _secret_row(page: Any) -> str:
+    found = re.search(r'<details class="row" id="jwt-identification"[^>]*>.*?</details>',
+                      page.text, re.S)
+    assert found, "no JWT identification row"
+    return found.group(0)
+
+
+def test_after_creating_a_help_center_the_generate_secret_row_is_open(
+        admin: TestClient, csrf: str) -> None:
+    answer = make_help_center(admin, csrf, name="Acme", domain="help.example.com", id="acme")
+    page = admin.get(answer.headers["location"])
+    assert "generate its JWT secret under Access Control" in page.text
+    row = _secret_row(page)
+    assert row.startswith('<details class="row" id="jwt-identification" open>')
+    assert ">Generate Secret</button>" in row
+
+
+def test_with_a_secret_generate_is_not_offered_and_the_page_says_why(
+        admin: TestClient, csrf: str, acme: str) -> None:
+    generate(admin, csrf)
+    row = _secret_row(admin.get("/ui/help-centers/acme"))
+    assert "Generate Secret" not in row and "/jwt-secret#access-control" not in row
+    assert "A secret exists: delete it to rotate" in text_of_html(row)
+    assert ">Delete secret</button>" in row
+
+
+def test_the_page_that_shows_a_new_secret_does_not_offer_another(
+        admin: TestClient, csrf: str, acme: str) -> None:
+    row = _secret_row(generate(admin, csrf))
+    assert 'id="jwt-secret-value"' in row and "Generate Secret" not in row
+
+
+def text_of_html(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+# -- one stable address for the dashboard, whatever the Host ---------------------------------
+
+
+LOCAL_HOST = {"Host": "localhost:8765"}
+
+
+@pytest.fixture
+def local_demo(client: TestClient) -> TestClient:
+    """The demo help center of ``serve --demo``: its domain is ``localhost``."""
+    made = client.post("/api/help-centers", headers=ADMIN,
+                       json={"name": "Demo help center", "domain": "localhost", "id": "demo"})
+    assert made.status_code == 201
+    return client
+
+
+def test_ui_is_the_dashboard_even_on_a_help_centers_host(ui: TestClient,
+                                                          local_demo: TestClient) -> None:
+    signed_out = ui.get("/ui/", headers=LOCAL_HOST)
+    assert signed_out.status_code == 200 and "Admin token" in signed_out.text
+    assert ui.post("/ui/sign-in", data={"admin_token": ADMIN_TOKEN, "next": "/ui/"},
+                   headers=LOCAL_HOST, follow_redirects=False).headers["location"] == "/ui/"
+    listed = ui.get("/ui/", headers=LOCAL_HOST)
+    assert listed.status_code == 200 and 'href="/ui/help-centers/demo"' in listed.text
+
+
+def test_the_dashboard_links_and_redirects_lead_to_ui(admin: TestClient, csrf: str,
+                                                      acme: str) -> None:
+    page = admin.get("/ui/help-centers/acme")
+    assert 'href="/"' not in page.text and 'href="/ui/"' in page.text
+    deleted = admin.post("/ui/help-centers/acme/delete", data={"csrf": csrf, "confirm": "yes"},
+                         follow_redirects=False)
+    assert deleted.headers["location"] == "/ui/?done=help-center-deleted"
+    assert "Help center deleted" in admin.get(deleted.headers["location"]).text
+    out = admin.post("/ui/sign-out", data={"csrf": csrf}, follow_redirects=False)
+    assert out.headers["location"] == "/ui/?done=signed-out"
+    assert "You are signed out" in admin.get(out.headers["location"]).text
+
+
+def test_the_help_center_home_page_title_does_not_say_help_center_twice(
+        local_demo: TestClient) -> None:
+    home = local_demo.get("/", headers=LOCAL_HOST)
+    assert "<title>Demo help center</title>" in home.text
+    assert "help center help center" not in home.text

@@ -6,7 +6,6 @@ Every call needs ``Authorization: Bearer <admin token>``. Handlers validate inpu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -17,11 +16,11 @@ from starlette.responses import JSONResponse, Response
 
 from verifier import domains, keys
 from verifier.errors import InvalidRequest, Unauthorized
+from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.payloads import read_json_object, string_field
 from verifier.store import Store
 
 Handler = Callable[[Request], Awaitable[Response]]
-IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_ATTEMPTS_LISTED = 1000
 
 
@@ -49,9 +48,7 @@ def _store(request: Request) -> Store:
 def _identifier(body: dict[str, Any], key: str) -> str | None:
     value = string_field(body, key, max_length=64)
     if value is not None and not IDENTIFIER.fullmatch(value):
-        raise InvalidRequest(
-            f"{key} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
-            "digit", status=422)
+        raise InvalidRequest(f"{key} {IDENTIFIER_RULE}", status=422)
     return value
 
 

@@ -1,4 +1,4 @@
-"""The admin dashboard: the admin API as server-rendered pages, at ``/`` and under ``/ui/``.
+"""The admin dashboard: the admin API as server-rendered pages, under ``/ui/``.
 
 What the vendor's integrators do in Help Center > Manage > Access Control, plus what the real
 dashboard never shows: why each identify failed, live, and a token debugger.
@@ -9,7 +9,10 @@ dashboard never shows: why each identify failed, live, and a token debugger.
 * A contract error from the store (``secret_exists``, ``not_found``, ``invalid_request``...) is
   shown in the page, in the section it concerns, with the error's exact ``message`` and our
   ``reason``: never a JSON error page for a form post.
-* Sign-in and CSRF: ``verifier.dashboard_auth``. ``/`` shows the sign-in form until signed in;
+* One stable address, ``/ui/``, whatever the ``Host``: ``/`` is the dashboard too, except on a
+  host that is a help center's domain (``localhost`` for ``serve --demo``), where it is that
+  help center's home page; so every link and redirect here leads to ``/ui/``, never to ``/``.
+* Sign-in and CSRF: ``verifier.dashboard_auth``. ``/ui/`` shows the sign-in form until signed in;
   every other page wants the cookie (else a redirect to sign in, then back; the log fragment
   answers 401); every POST but sign-in wants the cookie and the form's CSRF token (else 403
   with a readable page, and nothing changed).
@@ -41,6 +44,7 @@ from verifier import dashboard_auth, domains
 from verifier.clock import parse_isoformat
 from verifier.dashboard_auth import DashboardSession
 from verifier.errors import InvalidRequest, NotFound, VerifierError
+from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.inspection import Inspection, inspect_token, render
 from verifier.models import help_centers
 from verifier.payloads import media_type, read_body
@@ -48,7 +52,7 @@ from verifier.store import Store, read_clock
 from verifier.templating import templates
 from verifier.text import unstorable
 
-IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+HOME: Final = "/ui/"  # the dashboard's one stable address, whatever the Host
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
 MAX_FORM_FIELDS: Final = 50
 ATTEMPTS_READ: Final = 1000  # the journal's default bound: the plot covers all of it
@@ -143,7 +147,7 @@ def page(request: Request, template: str, context: dict[str, Any], status: int =
 
 
 def message_page(request: Request, status: int, title: str, detail: str | None,
-                 session: DashboardSession | None = None, back: str = "/") -> Response:
+                 session: DashboardSession | None = None, back: str = HOME) -> Response:
     return page(request, "dashboard/message.html",
                 {"title": title, "detail": detail, "back": back}, status, session)
 
@@ -238,18 +242,19 @@ def form_post(handler: FormHandler) -> Handler:
                     "again.")
         except FormRefused as refused:
             return message_page(request, refused.status, refused.title, refused.detail,
-                                session, back="/" if session else "/ui/sign-in")
+                                session, back=HOME if session else "/ui/sign-in")
         return await handler(request, session, form)
 
     return guarded
 
 
 def _safe_next(target: str | None) -> str:
-    """Where to go after signing in: only a dashboard path of this server."""
-    if target and (target == "/" or target.startswith("/ui/")) and "\\" not in target and (
+    """Where to go after signing in: only a dashboard path of this server (``/`` is read as
+    ``/ui/``: on a help center's host it is that help center's page)."""
+    if target and target.startswith("/ui/") and "\\" not in target and (
             not target.startswith("/ui/sign-")):
         return target
-    return "/"
+    return HOME
 
 
 def _store(request: Request) -> Store:
@@ -270,7 +275,8 @@ def _sign_in_page(request: Request, status: int = 200, alert: Alert | None = Non
 
 
 async def home(request: Request) -> Response:
-    """``GET /`` on a host that is not a help center's: the help-center list, or sign in."""
+    """``GET /ui/``, and ``GET /`` on a host that is not a help center's: the help-center list,
+    or sign in."""
     session = dashboard_auth.session_of(request)
     if session is None:
         return _sign_in_page(request)
@@ -309,7 +315,7 @@ async def sign_out(request: Request) -> Response:
         if not dashboard_auth.csrf_ok(session, form):
             return message_page(request, 403, "This form could not be verified",
                                 "Nothing was changed: reload the page and try again.", session)
-    response = redirect("/?done=signed-out")
+    response = redirect(HOME + "?done=signed-out")
     dashboard_auth.clear_cookie(response, request)
     return response
 
@@ -355,9 +361,8 @@ async def create_help_center(request: Request, session: DashboardSession,
         for key in ("id", "widget_id"):
             value = values[key].strip()
             if value and not IDENTIFIER.fullmatch(value):
-                raise InvalidRequest(
-                    f"{key} must be 1-64 letters, digits, '.', '_' or '-', starting with a "
-                    "letter or digit (or leave it empty to get one made for you)", status=422)
+                raise InvalidRequest(f"{key} {IDENTIFIER_RULE} (or leave it empty to get one "
+                                     "made for you)", status=422)
             chosen[key] = value or None
         created = await run_in_threadpool(_store(request).create_help_center, name, domain,
                                           chosen["widget_id"], chosen["id"])
@@ -565,8 +570,10 @@ async def _help_center_page(request: Request, session: DashboardSession,
         "secret": secret,
         "debugger": debugger,
         "sdk_url": f"{request.url.scheme}://{domain}{port}/sdk.js",
-        "access_open": secret is not None or (alert is not None
-                                              and alert.section == "access-control"),
+        # Open when there is something to do or see here: no secret yet (the notice after
+        # creating a help center sends the admin to Generate Secret), a new secret, an error.
+        "access_open": secret is not None or data["secret_info"] is None or (
+            alert is not None and alert.section == "access-control"),
     }
     return page(request, "dashboard/help_center.html", context, status, session)
 
@@ -662,7 +669,7 @@ async def delete_help_center(request: Request, session: DashboardSession,
                         _store(request).delete_help_center, help_center_id)
     if isinstance(failed, Response):
         return failed
-    return redirect("/?done=help-center-deleted")
+    return redirect(HOME + "?done=help-center-deleted")
 
 
 # -- the token debugger ----------------------------------------------------------------------
@@ -741,6 +748,7 @@ def routes() -> list[BaseRoute]:
     """The dashboard's routes (``GET /`` itself is ``pages.home``, which calls ``home``)."""
     hc = "/ui/help-centers/{id}"
     table = [
+        (HOME, home, "GET"),
         ("/ui/sign-in", sign_in_form, "GET"),
         ("/ui/sign-in", sign_in, "POST"),
         ("/ui/sign-out", sign_out, "POST"),
