@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from verifier import domains, keys, tokens
+from verifier import domains, emails, keys, tokens
 from verifier.binding import could_be_session_id
 from verifier.clock import check_instant, check_offset, isoformat, parse_isoformat
 from verifier.errors import CONTRACT_ERRORS, InvalidRequest
@@ -289,7 +289,7 @@ def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float,
         raise StateError(f"{where}: give custom_attributes or customAttributes, not both")
     attributes_key = "customAttributes" if "customAttributes" in user else "custom_attributes"
     sub, email = user.get("sub"), user.get("email")
-    if isinstance(sub, str) and sub and not sub.strip():
+    if isinstance(sub, str) and sub and tokens.sub_is_blank(sub):
         raise StateError(f"{where}.sub: sub must not be blank")
     attrs = user.get(attributes_key)
     try:
@@ -299,11 +299,13 @@ def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float,
         field = attributes_key if refused.claim == "customAttributes" else refused.claim
         raise StateError(f"{where}.{field}: {refused}") from None
     assert isinstance(sub, str) and isinstance(email, str)
+    # Stored as identify stores it, so an imported user and identify agree on who holds an email.
+    email = emails.normalize_email(email)
     seen.claim(f"sub in {hc_id}", sub, where, "sub", sub)
-    seen.claim(f"email in {hc_id}", email.lower(), where, "email", email)
+    seen.claim(f"email in {hc_id}", emails.email_key(email), where, "email", email)
     values = {
         "email": email,
-        "email_normalized": email.lower(),
+        "email_normalized": emails.email_key(email),
         "name": user.get("name"),
         "custom_attributes": None if attrs is None else json.dumps(attrs),
         "last_seen_at": _instant(user, "last_seen_at", where) or now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import HelpCenter, error_of
+from tests.conftest import ADMIN, HelpCenter, error_of
 
 COMPOSED = "jos\u00e9@acme.com"
 DECOMPOSED = "jose\u0301@acme.com"
@@ -67,3 +67,24 @@ def test_strings_that_only_look_like_emails_are_invalid_jwt(help_center: HelpCen
     assert error["code"] == "invalid_jwt"
     assert "does not look like an email" in error["reason"] and words in error["reason"]
     assert help_center.admin_get("users") == []
+
+
+def test_an_imported_look_alike_email_is_the_same_user_identify_binds(
+        help_center: HelpCenter) -> None:
+    state = help_center.client.get("/api/emulator/state", headers=ADMIN).json()
+    state["help_centers"][0]["users"] = [{"sub": "u-1", "email": "Jose\u0301@Acme.com."}]
+    put = help_center.client.put("/api/emulator/state", headers=ADMIN, json=state)
+    assert put.status_code == 204, put.text
+    assert [user["email"] for user in help_center.admin_get("users")] == ["Jos\u00e9@Acme.com"]
+    error = error_of(help_center.identify(sub="u-2", email=COMPOSED))
+    assert error["code"] == "subject_mismatch", error
+
+
+def test_an_import_with_two_spellings_of_one_email_names_the_duplicate(
+        help_center: HelpCenter) -> None:
+    state = help_center.client.get("/api/emulator/state", headers=ADMIN).json()
+    state["help_centers"][0]["users"] = [{"sub": "u-1", "email": COMPOSED},
+                                         {"sub": "u-2", "email": DECOMPOSED + "."}]
+    put = help_center.client.put("/api/emulator/state", headers=ADMIN, json=state)
+    assert put.status_code == 422, put.text
+    assert "users[1].email" in error_of(put)["reason"]
