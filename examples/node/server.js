@@ -52,11 +52,23 @@ app.get('/', (req, res) => {
 <h1>Example app (Node)</h1>
 <button id="help" type="button" onclick="Ferndesk('open')">Help</button>
 <script>
+  // Ferndesk(...) returns the command's Promise only once sdk.js has run: before, it is the
+  // loader snippet's queue, which returns nothing. So wait for the script's load event first.
+  const ferndeskLoaded = new Promise((resolve, reject) => {
+    if (window.Ferndesk.version) return resolve();  // already loaded (the stub sets version)
+    const src = window.FERNDESK_SDK_SRC || "https://static.ferndesk.com/dist/sdk.js";
+    const sdk = document.querySelector('script[src="' + src + '"]');
+    sdk.addEventListener('load', resolve);
+    sdk.addEventListener('error', () => reject(new Error('Ferndesk: sdk.js did not load')));
+  });
   Ferndesk('init', { widgetId: ${JSON.stringify(WIDGET_ID)} });
   fetch('/api/ferndesk-token').then(r => r.text())
-    .then(jwt => Ferndesk('identify', { jwt }))
+    .then(jwt => ferndeskLoaded.then(() => Ferndesk('identify', { jwt })))
     .then(() => { document.body.dataset.identified = 'true'; })
-    .catch(err => console.error('Identification failed:', err));
+    .catch(err => {
+      document.body.dataset.identifyFailed = err.code || 'error';
+      console.error('Identification failed:', err.code || err);
+    });
 </script>
 </body></html>`);
 });

@@ -5,9 +5,10 @@ with the standard loader snippet. Point it at the verifier:
 
     FERNDESK_JWT_SECRET=... FERNDESK_WIDGET_ID=demo \
     FERNDESK_SDK_SRC=http://localhost:8765/sdk.js \
-    uvicorn examples.python.app:app --port 3000
+    .venv/bin/uvicorn --app-dir examples/python app:app --port 3000
 
-then open http://localhost:3000/ and click "Help": the contact form is pre-filled.
+then open http://localhost:3000/ and click "Help": the contact form is pre-filled. A failure
+is printed by the SDK and reaches the page's own code (see the page's script).
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ SDK_SRC = os.environ.get("FERNDESK_SDK_SRC", "http://localhost:8765/sdk.js")
 class CurrentUser:
     """Stands in for the app's own login: every visitor is this user."""
 
+    # Not the README quickstart's user (u-1, ada@example.com): following the README, both
+    # identify on the same demo help center, where one email is bound to one subject.
     id = os.environ.get("EXAMPLE_USER_ID", "user-42")
-    email = os.environ.get("EXAMPLE_USER_EMAIL", "ada@example.com")
-    name = os.environ.get("EXAMPLE_USER_NAME", "Ada Lovelace")
+    email = os.environ.get("EXAMPLE_USER_EMAIL", "alan@example.com")
+    name = os.environ.get("EXAMPLE_USER_NAME", "Alan Turing")
 
 
 current_user = CurrentUser()
@@ -69,11 +72,23 @@ PAGE = """<!doctype html>
 <p>Signed in as %(name)s.</p>
 <button id="help" type="button" onclick="Ferndesk('open')">Help</button>
 <script>
+  // Ferndesk(...) returns the command's Promise only once sdk.js has run: before, it is the
+  // loader snippet's queue, which returns nothing. So wait for the script's load event first.
+  const ferndeskLoaded = new Promise((resolve, reject) => {
+    if (window.Ferndesk.version) return resolve();  // already loaded (the stub sets version)
+    const src = window.FERNDESK_SDK_SRC || "https://static.ferndesk.com/dist/sdk.js";
+    const sdk = document.querySelector('script[src="' + src + '"]');
+    sdk.addEventListener('load', resolve);
+    sdk.addEventListener('error', () => reject(new Error('Ferndesk: sdk.js did not load')));
+  });
   Ferndesk('init', { widgetId: %(widget_id)s });
   fetch('/api/ferndesk-token').then(r => r.text())
-    .then(jwt => Ferndesk('identify', { jwt }))
+    .then(jwt => ferndeskLoaded.then(() => Ferndesk('identify', { jwt })))
     .then(() => { document.body.dataset.identified = 'true'; })
-    .catch(err => console.error('Identification failed:', err));
+    .catch(err => {
+      document.body.dataset.identifyFailed = err.code || 'error';
+      console.error('Identification failed:', err.code || err);
+    });
 </script>
 </body></html>
 """
