@@ -829,7 +829,11 @@ def _seconds(value: float) -> str:
 
 
 def _span(seconds: float) -> str:
-    """``600 s``, or ``7500 s = 2 h 5 min`` once it is an hour or more."""
+    """``600 s``, or ``7500 s = 2 h 5 min`` once it is an hour or more. From ten seconds on,
+    whole seconds: with a real clock ``600.212 s`` is noise, while under a second the fraction
+    is the whole story (``0.5 s``)."""
+    if 10 <= abs(seconds) < 1e15:
+        seconds = float(round(seconds))
     text = f"{_seconds(seconds)} s"
     if 3600 <= seconds < 1e12:
         whole = int(seconds)

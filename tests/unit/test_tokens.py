@@ -809,3 +809,9 @@ def test_deeply_nested_custom_attributes_are_refused() -> None:
 ])
 def test_sub_is_blank_is_the_public_rule(sub: str, blank: bool) -> None:
     assert tokens.sub_is_blank(sub) is blank
+
+
+def test_an_expiry_reason_counts_whole_seconds_from_ten_seconds_on() -> None:
+    with pytest.raises(tokens.Expired) as caught:
+        tokens.verify_identify_token(signed(exp=NOW - 600), SECRET, NOW + 0.212)
+    assert caught.value.reason.endswith("(600 s ago)"), caught.value.reason
