@@ -389,6 +389,7 @@ def serve(args: argparse.Namespace) -> int:
     except ListenError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    generated = settings.admin_token is None
     with listener:
         try:
             admin_token = _prepare_database(settings)
@@ -402,7 +403,7 @@ def serve(args: argparse.Namespace) -> int:
 
         print(f"ferndesk-verifier on {base} (database {safe_url(settings.database_url)})")
         print(f"dashboard: {base}/ (sign in with the admin token); API docs: {base}/docs")
-        if args.admin_token is None and not env_default("admin_token"):
+        if generated:
             print(f"admin token (generated on first start, kept in the database): "
                   f"{admin_token}")
         sys.stdout.flush()
