@@ -200,7 +200,7 @@ def create_app(settings: Settings) -> Starlette:
 def app_from_environment() -> Starlette:
     """The factory uvicorn calls: settings come through ``FERNDESK_VERIFIER_*``, and the
     ``serve`` process that exported them has already migrated the database."""
-    from verifier.cli import settings_from_environment
+    from verifier.settings import resolve
 
-    return create_app(dataclasses.replace(settings_from_environment(), migrate_at_start=False))
+    return create_app(dataclasses.replace(resolve({}), migrate_at_start=False))
 

@@ -1,10 +1,11 @@
 """The ``ferndesk-verifier`` command. ``serve`` is the front door; ``token`` and ``inspect`` are
 the two tools an integrator reaches for while wiring identify up.
 
-``serve``: every flag has a ``FERNDESK_VERIFIER_*`` twin. The parent process migrates the
-database, loads the seed and the demo help center once, then hands the app to uvicorn (with
-``--workers N`` the workers rebuild the same settings from the environment this process sets for
-them).
+``serve``: every flag has a ``FERNDESK_VERIFIER_*`` twin, checked the same way (``settings.py``
+holds the defaults and the checks). The serve process binds the port itself (``listening.py``),
+migrates the database, loads the seed and the demo help center once, and only then prints the
+banner and hands the bound socket to uvicorn (with ``--workers N`` the workers rebuild the same
+settings from the environment this process sets for them, and log as it does: ``logs.py``).
 
 ``token`` mints an identify JWT the way an integrator's backend should, so that a test or a shell
 script (``TOKEN=$(ferndesk-verifier token ...)``) needs no JWT library; ``--help-center`` reads
@@ -17,19 +18,25 @@ secret mistake that explains a bad signature (see ``verifier.inspection``, which
 
 Exit codes: 0 success (``inspect``: no problem found and, given a secret, the signature verifies);
 1 failure (``inspect``: at least one problem; ``token``: the secret could not be fetched; ``serve``:
-could not start); 2 usage error (argparse's, and a ``--secret-env`` variable unset or empty).
+could not start: port taken, database unusable, bad seed); 2 usage error (a flag, or a
+``FERNDESK_VERIFIER_*`` twin, refused: one line naming it; a ``--secret-env`` variable unset or
+empty).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib.metadata
 import ipaddress
 import json
-import logging
+import logging.config
 import os
 import re
+import socket
 import sys
 import time
+import typing
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -38,20 +45,80 @@ from urllib.parse import urlsplit
 
 from verifier import keys
 from verifier.clock import parse_isoformat
-from verifier.settings import DEFAULT_DATABASE_URL, ENV_PREFIX, Settings, env_default
+from verifier.settings import (
+    CHECKS,
+    ENV_PREFIX,
+    LOG_LEVELS,
+    SettingError,
+    Settings,
+    default,
+    env_default,
+    env_name,
+    exported,
+    resolve,
+)
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 1
 
 DEMO = {"id": "demo", "name": "Demo help center", "domain": "localhost", "widget_id": "demo"}
+PROG = "ferndesk-verifier"
+# Connections that wait for a worker to accept them (uvicorn's default).
+BACKLOG = 2048
 
 
-def _int_env(name: str, fallback: int) -> int:
-    value = env_default(name)
-    try:
-        return int(value) if value is not None else fallback
-    except ValueError:
-        raise SystemExit(f"ferndesk-verifier: {ENV_PREFIX}{name.upper()} must be a number, "
-                         f"got {value!r}") from None
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line that name the flag and point at ``--help``.
+
+    An unknown ``--flag`` is named as such before anything else is checked: argparse would
+    otherwise report a missing required argument, or "unrecognized arguments" from the parent
+    parser, which reads as if the command were wrong."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        args = sys.argv[1:] if args is None else list(args)
+        unknown = self._first_unknown_flag(args)
+        if unknown is not None:
+            self.error(f"unknown flag {unknown}")
+        return super().parse_known_args(args, namespace)
+
+    def _first_unknown_flag(self, args: Sequence[str]) -> str | None:
+        for arg in args:
+            if arg == "--":
+                return None
+            if not arg.startswith("--"):
+                if self._subparsers is not None and not arg.startswith("-"):
+                    return None  # the command: its own parser checks what follows
+                continue
+            name = arg.split("=", 1)[0]
+            if not any(option.startswith(name) for option in self._option_string_actions):
+                return name
+        return None
+
+    def error(self, message: str) -> typing.NoReturn:
+        # "argument --port: must be ..." reads better as "--port must be ..."
+        message = re.sub(r"^argument ([^:]+): ", r"\1 ", message)
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _checked(name: str) -> Any:
+    """The argparse type of setting ``name``: the check its environment twin also passes."""
+    check = CHECKS[name]
+
+    def parse(text: str) -> Any:
+        try:
+            return check(text)
+        except SettingError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name
+    return parse
+
+
+def _serve_help(name: str, what: str, shown: object = None) -> str:
+    """A serve flag's help: what it does, its default, its environment twin."""
+    value = default(name) if shown is None else shown
+    return f"{what} (default: {value}; env {env_name(name)})".replace("%", "%%")
 
 
 _RAW = argparse.RawDescriptionHelpFormatter
@@ -69,6 +136,7 @@ _SERVE_EPILOG = """\
 examples:
   ferndesk-verifier serve --demo
   ferndesk-verifier serve --port 9000 --seed seed.toml --admin-token dev-admin
+  ferndesk-verifier serve --port 0 --workers 4      (any free port: the banner names it)
   FERNDESK_VERIFIER_DATABASE_URL=postgresql+psycopg://localhost/verifier ferndesk-verifier serve
 """
 
@@ -120,36 +188,51 @@ exit codes: 0 no problem found (and, with a secret, the signature verifies), war
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ferndesk-verifier", formatter_class=_RAW, epilog=_MAIN_EPILOG,
+    parser = _Parser(
+        prog=PROG, formatter_class=_RAW, epilog=_MAIN_EPILOG,
         description="A local emulator of the Ferndesk help center's JWT identification.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {importlib.metadata.version('ferndesk-verifier')}")
     commands = parser.add_subparsers(dest="command", required=True, title="commands",
                                      metavar="COMMAND")
     serve = commands.add_parser(
         "serve", help="run the verifier", formatter_class=_RAW, epilog=_SERVE_EPILOG,
         description="Run the verifier. Every flag can also be set as FERNDESK_VERIFIER_<FLAG>,\n"
-                    "e.g. FERNDESK_VERIFIER_DATABASE_URL.")
-    serve.add_argument("--host", default=env_default("host", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=_int_env("port", 8765))
-    serve.add_argument("--database-url", default=env_default("database_url", DEFAULT_DATABASE_URL),
-                       help="any SQLAlchemy URL (default: %(default)s)")
-    serve.add_argument("--admin-token", default=env_default("admin_token"),
-                       help="bearer token of the admin API (default: generated, printed once)")
-    serve.add_argument("--seed", default=env_default("seed"),
-                       help="JSON or TOML file of help centers, secrets and users to load")
-    serve.add_argument("--workers", type=int, default=_int_env("workers", 1))
-    serve.add_argument("--demo", action="store_true",
-                       default=env_default("demo", "") in ("1", "true", "yes"),
-                       help="ensure a demo help center (domain localhost) and print its secret")
-    serve.add_argument("--attempts-kept", type=int, default=_int_env("attempts_kept", 1000),
-                       help="identify attempts kept per help center (default: %(default)s)")
-    serve.add_argument("--sessions-kept", type=int, default=_int_env("sessions_kept", 10000),
-                       help="sessions kept per help center (default: %(default)s)")
-    serve.add_argument("--log-level", default=env_default("log_level", "info"),
-                       choices=["debug", "info", "warning", "error"])
-    serve.add_argument("--db-wait", type=float, default=float(_int_env("db_wait", 30)),
-                       help="seconds to keep retrying an unreachable database at start "
-                            "(default: %(default)s)")
+                    "e.g. FERNDESK_VERIFIER_DATABASE_URL; a flag wins over its variable.")
+    # Defaults are None: "not given", so that the environment twin applies (settings.resolve).
+    serve.add_argument("--host", type=_checked("host"),
+                       help=_serve_help("host", "the address to listen on"))
+    serve.add_argument("--port", type=_checked("port"),
+                       help=_serve_help("port", "the port to listen on, 0 for any free one "
+                                                "(the banner prints the port it got)"))
+    serve.add_argument("--database-url", type=_checked("database_url"),
+                       help=_serve_help("database_url", "any SQLAlchemy URL: sqlite:///PATH or "
+                                        "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE "
+                                        "(postgres:// works too)"))
+    serve.add_argument("--admin-token", type=_checked("admin_token"),
+                       help=_serve_help("admin_token", "bearer token of the admin API",
+                                        "generated on first start, kept in the database and "
+                                        "printed at each start"))
+    serve.add_argument("--seed", type=_checked("seed"),
+                       help=_serve_help("seed", "JSON or TOML file of help centers, secrets and "
+                                        "users to load", "none"))
+    serve.add_argument("--workers", type=_checked("workers"),
+                       help=_serve_help("workers", "worker processes serving requests"))
+    serve.add_argument("--demo", action="store_true", default=None,
+                       help=_serve_help("demo", "ensure a demo help center (domain localhost) "
+                                        "and print its secret", "off"))
+    serve.add_argument("--attempts-kept", type=_checked("attempts_kept"),
+                       help=_serve_help("attempts_kept", "identify attempts kept per help "
+                                                         "center"))
+    serve.add_argument("--sessions-kept", type=_checked("sessions_kept"),
+                       help=_serve_help("sessions_kept", "sessions kept per help center"))
+    serve.add_argument("--log-level", type=_checked("log_level"),
+                       metavar="{" + ",".join(LOG_LEVELS) + "}",
+                       help=_serve_help("log_level", "the server log's level"))
+    serve.add_argument("--db-wait", type=_checked("db_wait"), metavar="SECONDS",
+                       help=_serve_help("db_wait", "seconds to keep retrying a database server "
+                                        "that refuses connections at start (a database that "
+                                        "cannot be opened fails at once)"))
     _add_token_parser(commands)
     _add_inspect_parser(commands)
     return parser
@@ -292,81 +375,117 @@ def _secret_from_environment(name: str) -> str:
     return value
 
 
-def settings_from_environment() -> Settings:
-    """What a worker process sees: the parent exported every resolved flag."""
-    args = build_parser().parse_args(["serve"])
-    return _settings(args)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings(host=args.host, port=args.port, database_url=args.database_url,
-                    admin_token=args.admin_token, seed=args.seed, workers=args.workers,
-                    attempts_kept=args.attempts_kept, sessions_kept=args.sessions_kept,
-                    log_level=args.log_level)
-
-
-def _export(settings: Settings) -> None:
-    for name, value in (("host", settings.host), ("port", settings.port),
-                        ("database_url", settings.database_url),
-                        ("admin_token", settings.admin_token),
-                        ("attempts_kept", settings.attempts_kept),
-                        ("sessions_kept", settings.sessions_kept),
-                        ("log_level", settings.log_level), ("workers", settings.workers)):
-        os.environ[ENV_PREFIX + name.upper()] = str(value)
-    for once in ("SEED", "DEMO"):  # done once by this process, not again per worker
-        os.environ.pop(ENV_PREFIX + once, None)
-
-
 def serve(args: argparse.Namespace) -> int:
-    import sqlalchemy as sa
-    import uvicorn
-
-    from verifier.db import DatabaseUrlError, create_engine, migrate, wait_for_database
-    from verifier.seeding import SeedError, apply_seed, read_seed
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.workers < 1:
-        print("ferndesk-verifier: --workers must be at least 1", file=sys.stderr)
+    """Check every setting, bind the port, prepare the database once, print the banner (true
+    by then), then run uvicorn on the bound socket."""
+    try:
+        settings = resolve({name: getattr(args, name) for name in CHECKS})
+    except SettingError as exc:
+        print(f"{PROG} serve: {exc} (see {PROG} serve --help)", file=sys.stderr)
         return EXIT_USAGE
-    generated = args.admin_token is None
-    if generated:
-        args.admin_token = keys.generate_admin_token()
-    settings = _settings(args)
+    from verifier.logs import logging_config
+
+    logging.config.dictConfig(logging_config(settings.log_level))
+    from verifier.listening import ListenError, base_url, listen
+
+    try:
+        # Bound before the database work: a taken port fails in an instant, not after it.
+        listener = listen(settings.host, settings.port, BACKLOG)
+    except ListenError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    generated = settings.admin_token is None
+    with listener:
+        try:
+            admin_token = _prepare_database(settings)
+        except _StartError as exc:
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        settings = dataclasses.replace(settings, admin_token=admin_token,
+                                       port=listener.getsockname()[1])
+        base = base_url(listener, settings.host)
+        from verifier.db import safe_url
+
+        print(f"ferndesk-verifier on {base} (database {safe_url(settings.database_url)})")
+        print(f"dashboard: {base}/ (sign in with the admin token); API docs: {base}/docs")
+        if generated:
+            print(f"admin token (generated on first start, kept in the database): "
+                  f"{admin_token}")
+        sys.stdout.flush()
+        return _run_uvicorn(settings, listener)
+
+
+class _StartError(Exception):
+    """The server cannot start; the message is the one line to print (exit 1)."""
+
+
+def _prepare_database(settings: Settings) -> str:
+    """Reach, migrate, seed the database once for every worker; return the admin token (the
+    given one, else the one kept in the database, generated on first start)."""
+    import sqlalchemy as sa
+
+    from verifier.db import (
+        DatabaseUnavailable,
+        DatabaseUrlError,
+        create_engine,
+        migrate,
+        safe_url,
+        wait_for_database,
+    )
+    from verifier.seeding import SeedError, apply_seed, read_seed
+    from verifier.server_settings import kept_admin_token
+
     try:
         engine = create_engine(settings.database_url)
         try:
-            wait_for_database(engine, args.db_wait)
-        except sa.exc.DBAPIError as exc:
-            print(f"ferndesk-verifier: the database {_safe_url(settings.database_url)} cannot "
-                  f"be reached after {args.db_wait:g} s ({type(exc.orig).__name__}: "
-                  f"{str(exc.orig).strip().splitlines()[0][:200]})", file=sys.stderr)
-            return EXIT_FAILED
-        migrate(engine)
-        if settings.seed:
-            for loaded in apply_seed(engine, read_seed(settings.seed)):
-                print(f"seeded help center {loaded['id']} (widget {loaded['widget_id']}, "
-                      f"domain {loaded['domain']})")
-        if args.demo:
-            _print_demo(engine, settings)
-        engine.dispose()
-    except (DatabaseUrlError, SeedError, OSError) as exc:
-        print(f"ferndesk-verifier: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"ferndesk-verifier on {base} (database {_safe_url(settings.database_url)})")
-    print(f"dashboard: {base}/ (sign in with the admin token); API docs: {base}/docs")
-    if generated:
-        print(f"admin token (generated, shown once): {settings.admin_token}")
-    sys.stdout.flush()
-    _export(settings)
-    uvicorn.run("verifier.app:app_from_environment", factory=True, host=settings.host,
-                port=settings.port, workers=settings.workers if settings.workers > 1 else None,
-                log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=5)
-    return EXIT_OK
+            wait_for_database(engine, settings.db_wait)
+            migrate(engine)
+            if settings.seed:
+                for loaded in apply_seed(engine, read_seed(settings.seed)):
+                    print(f"seeded help center {loaded['id']} (widget {loaded['widget_id']}, "
+                          f"domain {loaded['domain']})")
+            if settings.demo:
+                _print_demo(engine)
+            return settings.admin_token or kept_admin_token(engine, keys.generate_admin_token)
+        finally:
+            engine.dispose()
+    except (DatabaseUrlError, DatabaseUnavailable, SeedError, OSError) as exc:
+        raise _StartError(str(exc)) from None
+    except sa.exc.DBAPIError as exc:  # e.g. a login that may create nothing (no privilege)
+        cause = str(exc.orig).strip().splitlines()[0][:200] if str(exc.orig).strip() else ""
+        raise _StartError(f"the database {safe_url(settings.database_url)} failed at start: "
+                          f"{type(exc.orig).__name__}: {cause}") from None
 
 
-def _print_demo(engine: object, settings: Settings) -> None:
+def _run_uvicorn(settings: Settings, listener: socket.socket) -> int:
+    """Serve on ``listener``: in this process, or in ``--workers`` spawned processes that
+    rebuild the same settings from the environment exported here (``settings.resolve``)."""
+    import uvicorn
+
+    from verifier.logs import logging_config
+
+    for once in ("SEED", "DEMO"):  # done once by this process, not again per worker
+        os.environ.pop(ENV_PREFIX + once, None)
+    os.environ.update(exported(settings))
+    config = uvicorn.Config(
+        "verifier.app:app_from_environment", factory=True, host=settings.host,
+        port=settings.port, workers=settings.workers,
+        log_config=logging_config(settings.log_level), log_level=settings.log_level,
+        access_log=False, timeout_graceful_shutdown=5)
+    try:
+        if settings.workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[listener]).run()
+            return EXIT_OK
+        server = uvicorn.Server(config)
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK if server.started else EXIT_FAILED
+
+
+def _print_demo(engine: object) -> None:
     """Make sure the demo help center exists with a secret, and print what a newcomer needs."""
     import sqlalchemy as sa
 
@@ -384,12 +503,6 @@ def _print_demo(engine: object, settings: Settings) -> None:
     print(f"demo help center: id {DEMO['id']}, domain {DEMO['domain']}, "
           f"widget id {DEMO['widget_id']}")
     print(f"demo JWT secret (emulator only; keep it out of version control): {secret}")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # -- token ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,8 +40,53 @@ class DatabaseUrlError(ValueError):
     """The URL cannot be used; the message says why, for the CLI to print."""
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used at start; the message says which one and why, in a line."""
+
+
+URL_EXAMPLE = "sqlite:///path or postgresql+psycopg://user:password@host/database"
+POSTGRES_EXTRA = "pip install 'ferndesk-verifier[postgres]'"
+# The driver we ship for PostgreSQL; a URL that names none (or Heroku's ``postgres://``) gets it.
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def normalise_database_url(url: str) -> str:
+    """``url`` as SQLAlchemy must read it: ``postgres://`` and a driverless ``postgresql://``
+    mean psycopg, the driver we ship. Anything that is not a URL is refused, with an example."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise DatabaseUrlError(f"must be a URL such as {URL_EXAMPLE}, got {url!r}") from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        return parsed.set(drivername=POSTGRES_DRIVER).render_as_string(hide_password=False)
+    return url
+
+
+def safe_url(url: str | sa.URL) -> str:
+    """The URL as it may be printed: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def create_engine(url: str) -> Engine:
-    parsed = make_url(url)
+    try:
+        normalised = normalise_database_url(url)
+    except DatabaseUrlError as exc:
+        raise DatabaseUrlError(f"the database URL {exc}") from None
+    try:
+        return _create_engine(make_url(normalised))
+    except ImportError as exc:
+        # The dialect imports its driver here; a missing one is an installation fix to name.
+        missing = exc.name or str(exc)
+        fix = (f"{POSTGRES_EXTRA} and use {POSTGRES_DRIVER}://" if
+               make_url(url).get_backend_name() == "postgresql" else f"pip install {missing}")
+        raise DatabaseUrlError(f"the database driver {missing!r} of {safe_url(url)} is not "
+                               f"installed: {fix}") from None
+    except sa.exc.NoSuchModuleError:
+        raise DatabaseUrlError(f"{safe_url(url)}: no such database kind; use a URL such as "
+                               f"{URL_EXAMPLE}") from None
+
+
+def _create_engine(parsed: sa.URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:") or database.startswith("file::memory:"):
@@ -71,9 +117,20 @@ def create_engine(url: str) -> Engine:
                             pool_timeout=10, connect_args=connect_args)
 
 
+# What a server says while it is not up yet (or is restarting): worth waiting for. Anything else
+# (a wrong password, a missing database, a file that cannot be opened) fails at once.
+_MAY_COME_BACK = ("connection refused", "timeout expired", "timed out",
+                  "the database system is starting up", "the database system is shutting down",
+                  "the database system is in recovery mode", "no route to host",
+                  "temporary failure in name resolution", "server closed the connection")
+
+
 def wait_for_database(engine: Engine, seconds: float) -> None:
-    """Connect, retrying for up to ``seconds`` (a database starting beside us in CI or
-    compose); raises the last error when it never answers."""
+    """Connect, retrying for up to ``seconds`` while the server refuses connections (a
+    database starting beside us in CI or compose). Raises ``DatabaseUnavailable`` at once for
+    what waiting cannot fix: a SQLite file that cannot be opened or written, a refused login."""
+    if engine.url.get_backend_name() == "sqlite":
+        _check_sqlite_file(str(engine.url.database))
     deadline = time.monotonic() + seconds
     delay = 0.25
     while True:
@@ -81,12 +138,42 @@ def wait_for_database(engine: Engine, seconds: float) -> None:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             return
-        except sa.exc.DBAPIError:
+        except sa.exc.DBAPIError as exc:
+            cause = _first_line(exc.orig)
+            if not any(words in cause.lower() for words in _MAY_COME_BACK):
+                raise DatabaseUnavailable(
+                    f"cannot open the database {safe_url(engine.url)}: {cause}") from None
             if time.monotonic() + delay > deadline:
-                raise
+                raise DatabaseUnavailable(
+                    f"the database {safe_url(engine.url)} cannot be reached after "
+                    f"{seconds:g} s ({type(exc.orig).__name__}: {cause})") from None
             log.warning("database not reachable yet; retrying in %.1f s", delay)
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+def _check_sqlite_file(database: str) -> None:
+    """SQLite needs the file readable and writable, and its directory writable (the WAL and
+    lock files live beside it). SQLite itself would open an unwritable file read-only and fail
+    only at the first write, so say it here, naming the path."""
+    path = Path(database).absolute()
+    directory = path.parent
+    if not directory.is_dir():
+        cause = (f"the directory {directory} does not exist" if not directory.exists()
+                 else f"{directory} is not a directory")
+    elif path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        cause = f"the file {path} is read-only"
+    elif not os.access(directory, os.W_OK | os.X_OK):
+        cause = (f"the directory {directory} is read-only (SQLite writes its journal "
+                 f"beside {path.name})")
+    else:
+        return
+    raise DatabaseUnavailable(f"cannot open the SQLite database {path}: {cause}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -129,3 +129,12 @@ emulator_faults = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Index(None, "help_center_id", "remaining"),
 )
+
+# The server's own settings kept across restarts (``server_settings.py``): the generated admin
+# token. Not emulator state: the export/import and the emulator reset leave it alone.
+server_settings = sa.Table(
+    "server_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.process.conftest import free_port
 
@@ -22,16 +27,19 @@ print(json.load(urllib.request.urlopen(request))["user"]["sub"])
 """
 
 
-def _run(*command: str) -> subprocess.CompletedProcess[str]:
+def _run(*command: str, port: int | None = None) -> subprocess.CompletedProcess[str]:
+    """The recipe, on ``port`` (None: its default, any free port)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FERNDESK_VERIFIER_")}
-    env["FERNDESK_VERIFIER_PORT"] = str(free_port())
+    if port is not None:
+        env["FERNDESK_VERIFIER_PORT"] = str(port)
     env["FERNDESK_VERIFIER_COMMAND"] = f"{sys.executable} -m verifier"
     return subprocess.run(["bash", str(RECIPE), str(ROOT / "examples" / "ci" / "seed.json"),
                            "--", *command], capture_output=True, text=True, timeout=60, env=env)
 
 
-def test_the_recipe_serves_the_seed_to_the_command() -> None:
-    result = _run(sys.executable, "-c", CHECK)
+@pytest.mark.parametrize("port", [None, "free"])
+def test_the_recipe_serves_the_seed_to_the_command(port: str | None) -> None:
+    result = _run(sys.executable, "-c", CHECK, port=free_port() if port else None)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "u-1"
 
@@ -40,3 +48,34 @@ def test_the_recipe_exits_with_the_commands_status_and_shows_the_log() -> None:
     result = _run("false")
     assert result.returncode == 1
     assert "ferndesk-verifier log" in result.stderr
+
+
+class _Healthy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"status": "ok"}')
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def someone_elses_server() -> Iterator[int]:
+    """Another HTTP server, answering /healthz, on a port of its own."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Healthy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_recipe_never_runs_the_command_against_someone_elses_server(
+        someone_elses_server: int, tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    result = _run("touch", str(ran), port=someone_elses_server)
+    assert result.returncode != 0
+    assert not ran.exists()
+    assert "address already in use" in result.stderr

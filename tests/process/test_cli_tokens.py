@@ -278,7 +278,7 @@ def test_inspect_reads_the_token_from_stdin() -> None:
 def test_inspect_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     result = _run("inspect", *args, env={"S": SECRET})
     assert result.returncode == 2
-    assert result.stdout == "" and "usage:" in result.stderr
+    assert result.stdout == "" and "(see ferndesk-verifier inspect --help)" in result.stderr
 
 
 # -- help -------------------------------------------------------------------------------------
