@@ -226,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "center"))
     serve.add_argument("--sessions-kept", type=_checked("sessions_kept"),
                        help=_serve_help("sessions_kept", "sessions kept per help center"))
+    serve.add_argument("--messages-kept", type=_checked("messages_kept"),
+                       help=_serve_help("messages_kept", "contact-form messages kept per help "
+                                                         "center"))
+    serve.add_argument("--body-timeout", type=_checked("body_timeout"), metavar="SECONDS",
+                       help=_serve_help("body_timeout", "seconds a request's whole body may "
+                                        "take to arrive (then 408 and the connection closes)"))
     serve.add_argument("--log-level", type=_checked("log_level"),
                        metavar="{" + ",".join(LOG_LEVELS) + "}",
                        help=_serve_help("log_level", "the server log's level"))
@@ -407,7 +413,7 @@ def serve(args: argparse.Namespace) -> int:
         from verifier.db import safe_url
 
         print(f"ferndesk-verifier on {base} (database {safe_url(settings.database_url)})")
-        print(f"dashboard: {base}/ (sign in with the admin token); API docs: {base}/docs")
+        print(f"dashboard: {base}/ui/ (sign in with the admin token); API docs: {base}/docs")
         if generated:
             print(f"admin token (generated on first start, kept in the database): "
                   f"{admin_token}")
@@ -642,10 +648,16 @@ def inspect(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    if args.command == "token":
-        return token(args)
-    if args.command == "inspect":
-        return inspect(args)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "token":
+            return token(args)
+        if args.command == "inspect":
+            return inspect(args)
+    except BrokenPipeError:
+        # `inspect ... | head`: the reader has gone, so there is nobody to tell. Point stdout at
+        # /dev/null so the interpreter's own final flush cannot print a traceback either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     return EXIT_USAGE

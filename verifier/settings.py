@@ -115,6 +115,14 @@ def check_seconds(text: str) -> float:
     return value
 
 
+def check_body_timeout(text: str) -> float:
+    """Over 0: a zero deadline would refuse every body."""
+    value = check_seconds(text)
+    if value == 0:
+        raise SettingError("must be a number of seconds above 0, got 0")
+    return value
+
+
 def check_log_level(text: str) -> str:
     if text.lower() not in LOG_LEVELS:
         raise SettingError(f"must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
@@ -148,7 +156,8 @@ def check_flag(text: str) -> bool:
 CHECKS: dict[str, Callable[[str], Any]] = {
     "host": check_text, "port": check_port, "database_url": check_database_url,
     "admin_token": check_text, "seed": check_text, "workers": check_workers,
-    "attempts_kept": check_count, "sessions_kept": check_count, "log_level": check_log_level,
+    "attempts_kept": check_count, "sessions_kept": check_count, "messages_kept": check_count,
+    "body_timeout": check_body_timeout, "log_level": check_log_level,
     "db_wait": check_seconds, "demo": check_flag,
 }
 

@@ -149,6 +149,11 @@ def test_generated_admin_token_is_printed_and_works(tmp_path: Path) -> None:
         assert "widget id demo" in text
         answer = _identify(base, "demo", secret, "u-1", "http://localhost:3000")
         assert answer.status_code == 200, answer.text
+        # The dashboard URL printed is the dashboard even on the demo's own host, localhost.
+        dashboard = text.split("dashboard: ")[1].split()[0]
+        assert dashboard == base + "/ui/"
+        page = httpx2.get(dashboard.replace("127.0.0.1", "localhost"), follow_redirects=True)
+        assert page.status_code == 200 and "Sign in" in page.text, page.text[:300]
     finally:
         process.terminate()
         process.communicate(timeout=10)
@@ -352,7 +357,7 @@ def test_serve_help_shows_the_default_of_every_flag() -> None:
     named = {chunk.split()[0].rstrip(","): chunk for chunk in flags if chunk.startswith("--")}
     assert set(named) >= {"--host", "--port", "--database-url", "--admin-token", "--seed",
                           "--workers", "--demo", "--attempts-kept", "--sessions-kept",
-                          "--log-level", "--db-wait"}
+                          "--messages-kept", "--body-timeout", "--log-level", "--db-wait"}
     for flag, text in named.items():
         assert "default" in text, flag
 
@@ -363,7 +368,8 @@ def test_serve_help_never_shows_an_admin_token_from_the_environment() -> None:
 
 
 NEGATIVE = [("--workers", "0"), ("--workers", "-1"), ("--attempts-kept", "-1"),
-            ("--sessions-kept", "-1"), ("--db-wait", "-1")]
+            ("--sessions-kept", "-1"), ("--messages-kept", "-1"), ("--body-timeout", "0"),
+            ("--body-timeout", "-1"), ("--db-wait", "-1")]
 
 
 @pytest.mark.parametrize(("flag", "value"), NEGATIVE)
@@ -449,3 +455,26 @@ def test_servers_starting_together_on_one_database_agree_on_one_token(tmp_path: 
             process.terminate()
             process.communicate(timeout=20)
     assert len(tokens) == 1
+
+
+# -- the bounds' flags reach the server ---------------------------------------------------------
+
+
+def test_body_timeout_flag_answers_408_to_a_body_that_stops_arriving(start_server) -> None:
+    server = start_server("--body-timeout", "1")
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /widget/w/sessions HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":")
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert time.monotonic() - started < 8
+
+
+def test_messages_kept_flag_keeps_the_newest_messages(start_server, tmp_path: Path) -> None:
+    server = start_server("--seed", str(_seed_file(tmp_path)), "--messages-kept", "2")
+    for text in ("one", "two", "three"):
+        sent = httpx2.post(server.base + "/widget/wid-acme/messages", json={"body": text})
+        assert sent.status_code == 201, sent.text
+    listed = httpx2.get(server.base + "/api/help-centers/acme/messages", headers=ADMIN).json()
+    assert sorted(message["body"] for message in listed) == ["three", "two"]

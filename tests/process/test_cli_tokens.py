@@ -295,3 +295,15 @@ def test_help_lists_every_command_and_each_has_examples() -> None:
         assert "examples:" in result.stdout and f"ferndesk-verifier {command}" in result.stdout
     for command in ("token", "inspect"):
         assert "exit codes:" in _run(command, "--help").stdout
+
+
+def test_inspect_into_a_closed_pipe_exits_without_a_traceback() -> None:
+    """`inspect "$T" --json | head -c 1`: the reader is gone before inspect prints."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FERNDESK_VERIFIER_")}
+    process = subprocess.Popen([sys.executable, "-m", "verifier", "inspect", "a.b.c", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
