@@ -468,6 +468,7 @@ def _run_uvicorn(settings: Settings, listener: socket.socket) -> int:
     rebuild the same settings from the environment exported here (``settings.resolve``)."""
     import uvicorn
 
+    from verifier.header_deadline import protocol
     from verifier.logs import logging_config
 
     for once in ("SEED", "DEMO"):  # done once by this process, not again per worker
@@ -477,7 +478,9 @@ def _run_uvicorn(settings: Settings, listener: socket.socket) -> int:
         "verifier.app:app_from_environment", factory=True, host=settings.host,
         port=settings.port, workers=settings.workers,
         log_config=logging_config(settings.log_level), log_level=settings.log_level,
-        access_log=False, timeout_graceful_shutdown=5)
+        access_log=False, timeout_graceful_shutdown=5,
+        # A request's headers get the body's deadline too (uvicorn has none for them).
+        http=protocol("httptools", settings.body_timeout))
     try:
         if settings.workers > 1:
             from uvicorn.supervisors import Multiprocess

@@ -471,6 +471,17 @@ def test_body_timeout_flag_answers_408_to_a_body_that_stops_arriving(start_serve
     assert time.monotonic() - started < 8
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_body_timeout_flag_drops_a_connection_whose_headers_never_finish(
+        start_server, workers: str) -> None:
+    server = start_server("--body-timeout", "1", "--workers", workers)
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the blank line never comes
+        assert sock.recv(4096) == b""  # closed, nothing answered
+    assert time.monotonic() - started < 8
+
+
 def test_messages_kept_flag_keeps_the_newest_messages(start_server, tmp_path: Path) -> None:
     server = start_server("--seed", str(_seed_file(tmp_path)), "--messages-kept", "2")
     for text in ("one", "two", "three"):

@@ -1,8 +1,9 @@
 """Slow clients on a real uvicorn server: a body that stops arriving is answered 408 and its
-connection closed within ``Settings.body_timeout``, so slow clients cannot pile up descriptors.
+connection closed within ``Settings.body_timeout``, and headers that never finish get the same
+deadline (``header_deadline.py``), so slow clients cannot pile up descriptors.
 
 The server runs in a thread with a short bound (``create_app(Settings(body_timeout=...))`` on
-``uvicorn.Server``, as the pytest plugin's server does): ``serve`` has no flag for the bound."""
+``uvicorn.Server``, as the pytest plugin's server does); ``serve --body-timeout`` sets it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import uvicorn
 
 from tests.conftest import ADMIN_TOKEN, fresh_database_url
 from verifier.app import create_app
+from verifier.header_deadline import protocol
 from verifier.settings import Settings
 
 BOUND = 1.0
@@ -25,7 +27,8 @@ SLACK = 4.0  # a loaded 2-core machine
 
 class ThreadServer:
     def __init__(self, settings: Settings, http: str) -> None:
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, http=http,
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
+                                http=protocol(http, settings.body_timeout),
                                 log_level="warning", access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -116,11 +119,36 @@ def test_healthz_answers_while_slow_bodies_wait(server: ThreadServer) -> None:
             sock.close()
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="uvicorn has no header-read timeout (neither httptools nor h11): a "
-                          "client that never finishes its headers holds its connection; the "
-                          "fix needs a protocol class given to uvicorn.run in cli.py")
 def test_headers_that_never_finish_are_dropped(server: ThreadServer) -> None:
     sock = socket.create_connection(("127.0.0.1", server.port))
     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no blank line: unfinished
     read_until_closed(sock, BOUND + SLACK)
+
+
+def test_a_connection_that_sends_nothing_is_dropped(server: ThreadServer) -> None:
+    read_until_closed(socket.create_connection(("127.0.0.1", server.port)), BOUND + SLACK)
+
+
+def test_headers_trickling_in_do_not_push_the_deadline_back(server: ThreadServer) -> None:
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    started = time.monotonic()
+    sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+    try:
+        for _ in range(int((BOUND + SLACK) / 0.25)):
+            time.sleep(0.25)
+            sock.sendall(b"X-Slow: 1\r\n")
+    except OSError:
+        pass  # closed by the server while trickling: what this test wants
+    read_until_closed(sock, BOUND + SLACK)
+    assert time.monotonic() - started < BOUND + SLACK
+
+
+def test_a_kept_alive_connection_serves_requests_further_apart_than_the_deadline(
+        server: ThreadServer) -> None:
+    """The deadline is per request's headers, not per connection: whole requests sent further
+    apart than it are each served (uvicorn's own keep-alive timeout, 5 s, ends idle ones)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+            time.sleep(BOUND + 0.5)
