@@ -24,15 +24,24 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class _HeaderDeadline:
-    """The timer both protocol classes share. ``self.loop`` and ``self.transport`` are
-    uvicorn's own attributes of the protocol this is mixed into."""
+    """The timer both protocol classes share, mixed in before uvicorn's protocol class (whose
+    ``loop`` and ``transport`` it uses): armed when a connection opens, closed on its end."""
 
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
 
-    def _setup_header_deadline(self, seconds: float) -> None:
-        self._header_seconds = seconds
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_seconds = header_timeout
         self._header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # type: ignore[misc]
+        self._start_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_deadline()
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _start_header_deadline(self) -> None:
         if self._header_timer is None:
@@ -51,18 +60,6 @@ class _HeaderDeadline:
 
 
 class HttpToolsWithHeaderDeadline(_HeaderDeadline, HttpToolsProtocol):
-    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._setup_header_deadline(header_timeout)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._start_header_deadline()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_deadline()
-        super().connection_lost(exc)
-
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._start_header_deadline()
@@ -73,18 +70,6 @@ class HttpToolsWithHeaderDeadline(_HeaderDeadline, HttpToolsProtocol):
 
 
 class H11WithHeaderDeadline(_HeaderDeadline, H11Protocol):
-    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._setup_header_deadline(header_timeout)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._start_header_deadline()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_deadline()
-        super().connection_lost(exc)
-
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         # h11 reads a request's line and headers in its IDLE state; past them, the body's own
