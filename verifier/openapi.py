@@ -57,7 +57,7 @@ def _error_classes() -> dict[str, type[errors.VerifierError]]:
 
 ALL_ERRORS = _error_classes()
 # Statuses an error answers besides its class's own (CONTRACT.md section 2, docs/decisions.md).
-OTHER_STATUSES = {"invalid_request": "400 / 413 / 415 / 422 (405 for a wrong method)",
+OTHER_STATUSES = {"invalid_request": "400 / 408 / 413 / 415 / 422 (405 for a wrong method)",
                   "injected_fault": "any: the fault's"}
 
 
@@ -729,8 +729,8 @@ def document() -> dict[str, Any]:
                 "with an admin API and emulator controls around them.\n\n"
                 "Every error is JSON `{\"error\": {\"code\", \"message\", \"reason\"}}`: "
                 "`message` is the exact text the real product shows, `reason` the emulator's "
-                "explanation. An unknown route answers `404 not_found`, a wrong method "
-                "`405 invalid_request`; no input produces an HTML traceback.",
+                "explanation. An unknown route answers `404 not_found` (`no such route`), a wrong "
+                "method `405 invalid_request`; no input produces an HTML traceback.",
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": "/"}],
