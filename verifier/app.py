@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
@@ -27,7 +27,7 @@ from verifier import keys, slash_redirects
 from verifier.binding import Binder
 from verifier.body_deadline import BodyDeadline
 from verifier.controls import Controls
-from verifier.cors import WidgetCors, widget_cors_headers
+from verifier.cors import widget_cors_headers
 from verifier.db import create_engine, migrate
 from verifier.errors import (
     InternalError,
@@ -113,9 +113,24 @@ class NamesNothingWithNul:
             reason = "the path contains a NUL character (%00), which no identifier holds"
             error = (UnknownWidget(reason) if scope["path"].startswith("/widget/")
                      else NotFound(reason))
-            await JSONResponse(error.body(), error.http_status)(scope, receive, send)
+            await _error_answer(Request(scope), error)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _error_answer(request: Request, error: VerifierError,
+                  headers: Mapping[str, str] | None = None) -> Response:
+    """The contract's JSON error. Under ``/widget/`` it is readable by the integrator's page
+    (``cors.widget_cors_headers``): a browser hides the body of an answer without
+    ``Access-Control-Allow-Origin`` and reports a network error instead, so without this the SDK
+    could not print ``Ferndesk: unknown widget`` for ``init``, nor a 503. Added here, where
+    errors are answered, rather than by a middleware around every call: identify's own answers
+    decide their headers themselves, and the hot path pays nothing."""
+    cors = widget_cors_headers(request.url.path, request.headers.get("origin"))
+    # A 408 is a body that stopped arriving (body_deadline.py): free the slow client's socket.
+    closing = {"Connection": "close"} if error.http_status == 408 else {}
+    return JSONResponse(error.body(), status_code=error.http_status,
+                        headers={**(headers or {}), **cors, **closing})
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -148,7 +163,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def verifier_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, VerifierError)
-        return JSONResponse(exc.body(), status_code=exc.http_status)
+        return _error_answer(_request, exc)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -159,28 +174,23 @@ def create_app(settings: Settings) -> Starlette:
             error = InvalidRequest(f"{request.method} is not allowed on this route"
                                    if exc.status_code == 405 else str(exc.detail)[:200],
                                    status=exc.status_code)
-        return JSONResponse(error.body(), status_code=error.http_status,
-                            headers=getattr(exc, "headers", None))
+        return _error_answer(request, error, getattr(exc, "headers", None))
 
-    async def database_down(_request: Request, exc: Exception) -> Response:
+    async def database_down(request: Request, exc: Exception) -> Response:
         log.warning("database unavailable: %s", type(exc).__name__)
         error = Unavailable(f"the database did not answer ({type(exc).__name__}); retry later")
-        return JSONResponse(error.body(), status_code=503, headers={"Retry-After": "1"})
+        return _error_answer(request, error, {"Retry-After": "1"})
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s in a handler", type(exc).__name__, exc_info=exc)
         error = InternalError("an unexpected error in the verifier; it is in the server log")
-        # Starlette answers a 500 outside every middleware, WidgetCors included.
-        return JSONResponse(error.body(), status_code=500, headers=widget_cors_headers(
-            request.url.path, request.headers.get("origin")))
+        return _error_answer(request, error)
 
     handlers = {VerifierError: verifier_error, HTTPException: http_error, Exception: unexpected}
     handlers.update(dict.fromkeys(driver_unavailable, database_down))
-    # Outermost first: oversized headers are refused before anything reads them; every widget
-    # answer below (the exception handlers' included) is readable cross-origin.
+    # Outermost first: oversized headers are refused before anything reads them.
     middleware = [Middleware(HeaderLimits),
                   Middleware(BodyDeadline, seconds=settings.body_timeout),
-                  Middleware(WidgetCors),
                   Middleware(NamesNothingWithNul)]
     app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
                     exception_handlers=handlers)  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ uvicorn waits for a body as long as its client keeps the connection open: 1,500 
 sent headers and half a body held 1,500 descriptors, and with a low descriptor limit
 ``/healthz`` became unreachable. Here the whole body must arrive within ``Settings.body_timeout``
 seconds of the request's start; a late one answers ``408 invalid_request`` with a reason, and
-the connection is closed (``Connection: close``), so the slow client's descriptor is freed.
+the connection is closed (``Connection: close``, which every 408 answer carries: see
+``app._error_answer`` and identify's endpoint), so the slow client's descriptor is freed.
 
 The deadline is raised from ``receive`` as an ``InvalidRequest``, so every handler's ordinary
 body errors path answers it (identify journals it like any unreadable body). Once the body is
@@ -29,29 +30,39 @@ class BodyDeadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        deadline = asyncio.get_running_loop().time() + self.seconds
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
         body_read = False
-        late = False
 
         async def receive_in_time() -> Message:
-            nonlocal body_read, late
+            # One timer handle that cancels this task at the deadline, cleared as soon as the
+            # read returns: identify's path pays a few microseconds, where asyncio.timeout_at
+            # (a context object, rescheduling, uncancel bookkeeping) cost twice that per read.
+            nonlocal body_read
             if body_read:
                 return await receive()
+            task = asyncio.current_task()
+            assert task is not None
+            fired = False
+
+            def expire() -> None:
+                nonlocal fired
+                fired = True
+                task.cancel()
+
+            timer = loop.call_at(deadline, expire)
             try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                late = True
+                message = await receive()
+            except asyncio.CancelledError:
+                if not fired:
+                    raise
+                task.uncancel()
                 raise InvalidRequest(
                     f"the request body did not arrive within {self.seconds:g} s; the "
                     "connection is closed", status=408) from None
+            finally:
+                timer.cancel()
             body_read = message["type"] != "http.request" or not message.get("more_body")
             return message
 
-        async def send_closing(message: Message) -> None:
-            if late and message["type"] == "http.response.start":
-                message = {**message,
-                           "headers": [*message.get("headers", ()), (b"connection", b"close")]}
-            await send(message)
-
-        await self.app(scope, receive_in_time, send_closing)
+        await self.app(scope, receive_in_time, send)

@@ -6,14 +6,14 @@ the opposite pairing: every origin may *read* an answer (so the SDK on a disallo
 print ``domain_mismatch``'s exact message), but credentials are only ever allowed for an origin
 that passes the domain rule, and never with ``*``.
 
-``WidgetCors`` gives every other answer under ``/widget/`` (errors of any route, the app's own
-404/405/503) the same headers identify gives a refused page, so the SDK can always read why.
+``widget_cors_headers`` gives every other answer under ``/widget/`` (errors of any route, the
+app's own 404/405/503, added where ``app.py`` answers errors) the same headers identify gives a
+refused page, so the SDK can always read why.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALLOWED_METHODS = "POST, OPTIONS"
 DEFAULT_ALLOWED_HEADERS = "content-type"
@@ -55,7 +55,6 @@ def _safe_header_list(requested: str | None) -> str:
 
 
 WIDGET_PREFIX = "/widget/"
-_CORS_DECIDED = frozenset({b"access-control-allow-origin", b"vary"})
 
 
 def widget_cors_headers(path: str, origin_header: str | None) -> dict[str, str]:
@@ -63,34 +62,3 @@ def widget_cors_headers(path: str, origin_header: str | None) -> dict[str, str]:
     every page, never with credentials (identify's answer to a page the domain rule refuses).
     Other paths get nothing: the admin API is not for browsers on other origins."""
     return cors_headers(origin_header, False) if path.startswith(WIDGET_PREFIX) else {}
-
-
-class WidgetCors:
-    """Every answer under ``/widget/``, errors included, readable from the integrator's page.
-
-    A browser hides the body of an answer without ``Access-Control-Allow-Origin`` and reports a
-    network error instead, so without this the SDK could not print ``Ferndesk: unknown widget``
-    for a 404 of ``sessions``, nor a 503 or a 405. The handlers' own decisions stand: an answer
-    that already carries ``Access-Control-Allow-Origin`` or ``Vary`` (identify's credentials for
-    an allowed page, the preflights) passes unchanged."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(WIDGET_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        origin = next((value.decode("latin-1") for name, value in scope["headers"]
-                       if name == b"origin"), None)
-        added = [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                 for name, value in cors_headers(origin, False).items()]
-
-        async def send_readable(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                if not any(name.lower() in _CORS_DECIDED for name, _ in headers):
-                    message = {**message, "headers": headers + added}
-            await send(message)
-
-        await self.app(scope, receive, send_readable)

@@ -76,6 +76,8 @@ class IdentifyEndpoint:
                        (b"content-length", str(len(body)).encode())]
         raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
                         for k, v in cors_headers(headers.get("origin"), allowed).items()]
+        if status == 408:  # the body stopped arriving (body_deadline.py): free the socket
+            raw_headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 
