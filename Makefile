@@ -40,6 +40,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check verifier tests bench migrations examples
+	$(VENV)/bin/mypy verifier
 
 bench: $(STAMP)
 	bash bench/run.sh

@@ -215,7 +215,9 @@ class Binder:
     def __init__(self, engine: Engine, attempts_kept: int, sessions_kept: int,
                  workers_share_file: bool = False) -> None:
         self._engine = engine
-        self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError
+        dbapi = engine.dialect.dbapi
+        assert dbapi is not None, "a database URL with a driver (db.create_engine checks it)"
+        self._integrity_error: type[Exception] = dbapi.IntegrityError
         # SQLite: the driver opens a transaction before the first write and a refused
         # statement undoes only itself. Elsewhere (PostgreSQL) we drive transactions ourselves
         # on an autocommit connection, pipeline each call's statements into one round trip,
@@ -229,8 +231,8 @@ class Binder:
         self._batched = workers_share_file and not self._explicit
         self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._drainer: asyncio.Task[None] | None = None
-        self._operational_error: type[Exception] = engine.dialect.dbapi.OperationalError
-        self._driver_error: type[Exception] = engine.dialect.dbapi.Error
+        self._operational_error: type[Exception] = dbapi.OperationalError
+        self._driver_error: type[Exception] = dbapi.Error
         self._conn: Any = None
         self._pooled: Any = None
         self._cur: Any = None
@@ -303,6 +305,7 @@ class Binder:
         if self._conn is None:
             pooled = self._engine.raw_connection()
             conn = pooled.driver_connection
+            assert conn is not None  # a checked-out connection always has its driver's
             if self._explicit:
                 # Client-side binding: our prepared statements run as ``EXECUTE name(...)``,
                 # which takes no protocol-level parameters (see ``db.Prepared``).
@@ -691,11 +694,11 @@ class Binder:
                     self._conn.rollback()
                 self._fail(batch, exc)
                 continue
-            for future, refusal, result in outcomes:
+            for future, refused, result in outcomes:
                 if future.done():
                     continue
-                if refusal is not None:
-                    future.set_exception(refusal)
+                if refused is not None:
+                    future.set_exception(refused)
                 else:
                     future.set_result(result)
 

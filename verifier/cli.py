@@ -40,7 +40,7 @@ import typing
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from verifier import keys
@@ -57,6 +57,9 @@ from verifier.settings import (
     exported,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 1
 
@@ -494,19 +497,19 @@ def _run_uvicorn(settings: Settings, listener: socket.socket) -> int:
     return EXIT_OK if server.started else EXIT_FAILED
 
 
-def _print_demo(engine: object) -> None:
+def _print_demo(engine: Engine) -> None:
     """Make sure the demo help center exists with a secret, and print what a newcomer needs."""
     import sqlalchemy as sa
 
     from verifier.models import help_centers
     from verifier.seeding import apply_seed
 
-    with engine.connect() as conn:  # type: ignore[attr-defined]
+    with engine.connect() as conn:
         secret = conn.execute(sa.select(help_centers.c.jwt_secret).where(
             help_centers.c.id == DEMO["id"])).scalar()
     apply_seed(engine, {"help_centers": [{**DEMO, "jwt_secret": secret
-                                          or keys.generate_secret()}]})  # type: ignore[arg-type]
-    with engine.connect() as conn:  # type: ignore[attr-defined]
+                                          or keys.generate_secret()}]})
+    with engine.connect() as conn:
         secret = conn.execute(sa.select(help_centers.c.jwt_secret).where(
             help_centers.c.id == DEMO["id"])).scalar()
     print(f"demo help center: id {DEMO['id']}, domain {DEMO['domain']}, "

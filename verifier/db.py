@@ -109,8 +109,9 @@ def _create_engine(parsed: sa.URL) -> Engine:
         # caller answers 503 unavailable instead of holding the request.
         # The URL's own ``options`` (a search_path, another statement_timeout) are kept and
         # come last, so they win: connect_args alone would replace them.
+        own = parsed.query.get("options")  # a tuple when the URL repeats it
         options = " ".join(filter(None, ["-c statement_timeout=10000",
-                                         parsed.query.get("options")]))
+                                         *(own if isinstance(own, tuple) else (own,))]))
         parsed = parsed.difference_update_query(["options"])
         connect_args = {"connect_timeout": 5, "options": options}
     return sa.create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8,
@@ -245,7 +246,8 @@ class Prepared:
         compiled = statement.compile(dialect=engine.dialect)
         self.sql: str = compiled.string
         self.positional: bool = bool(engine.dialect.positional)
-        self.names: Sequence[str] = tuple(compiled.positiontup or ())
+        # Set by SQLAlchemy for positional dialects (SQLite's "?"); not part of Compiled's type.
+        self.names: Sequence[str] = tuple(getattr(compiled, "positiontup", None) or ())
         # With a ``server_name`` on PostgreSQL, the statement becomes a server-side prepared
         # statement: ``prepare`` creates it (once per connection, see ``prepare_on``) and
         # ``sql`` runs it, so the server parses and plans it once instead of on every call.

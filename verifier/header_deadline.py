@@ -35,7 +35,7 @@ class _HeaderDeadline:
         self._header_seconds = header_timeout
         self._header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._start_header_deadline()
 

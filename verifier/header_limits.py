@@ -73,6 +73,7 @@ class HeaderLimits:
                  header, size)
         # The Origin is echoed only when it is itself within its limit.
         origin = next((value for name, value in scope["headers"] if name == b"origin"), None)
-        fits = origin is not None and len(origin) <= MAX_ORIGIN_BYTES
-        headers = widget_cors_headers(scope["path"], origin.decode("latin-1") if fits else None)
+        shown = (origin.decode("latin-1")
+                 if origin is not None and len(origin) <= MAX_ORIGIN_BYTES else None)
+        headers = widget_cors_headers(scope["path"], shown)
         await JSONResponse(error.body(), error.http_status, headers=headers)(scope, receive, send)

@@ -416,7 +416,7 @@ def validate_fault(body: dict[str, Any], where: str = "") -> dict[str, Any]:
     def at(key: str) -> str:
         return f"{where}.{key}: " if where else ""
 
-    times = body.get("times")
+    times: Any = body.get("times")
     if not _whole(times) or not 1 <= times <= MAX_FAULT_TIMES:
         raise StateError(f"{at('times')}times must be a whole number from 1 to "
                          f"{MAX_FAULT_TIMES}")

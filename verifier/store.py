@@ -84,7 +84,7 @@ class Store:
                 conn.execute(sa.insert(help_centers).values(values))
             except sa.exc.IntegrityError:
                 raise Conflict("the id or widget_id was taken by a concurrent call") from None
-            return _help_center_json(require_help_center(conn, values["id"]))
+            return _help_center_json(require_help_center(conn, str(values["id"])))
 
     def list_help_centers(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
