@@ -38,9 +38,14 @@ test: $(STAMP) browser-deps
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/unit tests/api -q
 
+# ESLint (sdk_stub/eslint.config.mjs) checks the stub SDK when npm exists.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check verifier tests bench migrations examples
 	$(VENV)/bin/mypy verifier
+	@if command -v npm >/dev/null; then \
+	  [ -d sdk_stub/node_modules ] || npm install --prefix sdk_stub --no-audit --no-fund --silent; \
+	  npm run --prefix sdk_stub --silent lint; \
+	else echo "ESLINT SKIPPED: no npm here"; fi
 
 bench: $(STAMP)
 	bash bench/run.sh
@@ -53,4 +58,5 @@ browser-deps:
 	  npm install --prefix examples/node --no-audit --no-fund --silent; fi
 
 clean:
-	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules
+	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules \
+	  sdk_stub/node_modules
