@@ -1,4 +1,5 @@
-"""Admin-side queries: help centers, secrets, users, sessions, attempts, messages.
+"""Admin-side queries: help centers, secrets, users, sessions, attempts, messages, and the
+emulator's clock as the admin API and the dashboard read it.
 
 These run on SQLAlchemy Core through the engine's pool, from Starlette's thread pool (admin
 handlers are plain functions). Each function is one short transaction. Uniqueness and cascades
@@ -56,6 +57,8 @@ def require_help_center(conn: Connection, help_center_id: str) -> Any:
 
 
 class Store:
+    """The admin API's and the dashboard's reads and writes: every SQL statement they run."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -102,6 +105,13 @@ class Store:
             if gone.rowcount == 0:
                 raise NotFound(f"no help center with id {help_center_id!r}")
 
+    # -- the emulator's clock ----------------------------------------------------------------
+
+    def emulator_now(self) -> float:
+        """Now on the emulator's clock (POSIX seconds), as identify would see it."""
+        with self.engine.connect() as conn:
+            return read_clock(conn).now()
+
     # -- the JWT secret ----------------------------------------------------------------------
 
     def generate_secret(self, help_center_id: str) -> dict[str, Any]:
@@ -132,6 +142,18 @@ class Store:
             raise NoSecret(f"help center {help_center_id!r} has no JWT secret; POST to generate")
         return {"created_at": isoformat(row.jwt_secret_created_at),
                 "fingerprint": row.jwt_secret_fingerprint}
+
+    def jwt_secret_and_now(self, help_center_id: str) -> tuple[str | None, float]:
+        """The help center's secret itself (None when it has none) and the emulator's now, read
+        together: only for checking a signature on the server (the token debugger); nothing
+        that reads this may show it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(help_centers.c.jwt_secret).where(
+                help_centers.c.id == help_center_id)).one_or_none()
+            now = read_clock(conn).now()
+        if row is None:
+            raise NotFound(f"no help center with id {help_center_id!r}")
+        return row.jwt_secret, now
 
     def delete_secret(self, help_center_id: str) -> None:
         with self.engine.begin() as conn:

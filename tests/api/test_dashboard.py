@@ -22,6 +22,7 @@ from verifier import dashboard_auth
 from verifier.clock import parse_isoformat
 from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
 from verifier.inspection import inspect_token, render
+from verifier.plot import COLOURS, OTHER_COLOUR, build_plot
 from verifier.routes import dashboard
 
 STATIC = Path(dashboard.__file__).resolve().parents[1] / "static"
@@ -401,7 +402,7 @@ def test_analytics_shows_sessions_and_the_plot(admin: TestClient, seeded: HelpCe
 
 
 def test_the_plot_buckets_outcomes_over_time() -> None:
-    assert dashboard.build_plot([]) is None
+    assert build_plot([]) is None
     base = parse_isoformat("2026-11-25T09:00:00Z")
 
     def at(offset: float, code: str) -> dict[str, Any]:
@@ -410,7 +411,7 @@ def test_the_plot_buckets_outcomes_over_time() -> None:
 
     attempts = [at(0, "ok"), at(5, "ok"), at(30, "invalid_jwt"), at(3600, "domain_mismatch"),
                 at(7200, "ok"), at(7201, "weird_code")]
-    plot = dashboard.build_plot(attempts)
+    plot = build_plot(attempts)
     assert plot is not None
     assert plot.span_text == "5 minutes"  # 2 h over at most 30 buckets
     assert [code for code, _, _ in plot.legend] == ["ok", "invalid_jwt", "domain_mismatch",
@@ -645,7 +646,7 @@ def test_text_colours_meet_wcag_aa() -> None:
     for bg in ("primary", "primary-hover", "danger", "danger-hover", "fg"):
         assert contrast(white, var[bg]) >= 4.5, bg
     assert contrast("#d0d7de", var["fg"]) >= 4.5  # the header's note
-    for colour in [*dashboard.COLOURS.values(), dashboard.OTHER_COLOUR]:
+    for colour in [*COLOURS.values(), OTHER_COLOUR]:
         assert contrast(colour, white) >= 3, colour  # plot marks against the plot's background
     assert contrast("#57606a", white) >= 4.5  # the plot's axis labels
 

@@ -1,4 +1,5 @@
-"""The admin dashboard: the admin API as server-rendered pages, under ``/ui/``.
+"""The admin dashboard's handlers and route table: the admin API as server-rendered pages, under
+``/ui/``.
 
 What the vendor's integrators do in Help Center > Manage > Access Control, plus what the real
 dashboard never shows: why each identify failed, live, and a token debugger.
@@ -12,67 +13,57 @@ dashboard never shows: why each identify failed, live, and a token debugger.
 * One stable address, ``/ui/``, whatever the ``Host``: ``/`` is the dashboard too, except on a
   host that is a help center's domain (``localhost`` for ``serve --demo``), where it is that
   help center's home page; so every link and redirect here leads to ``/ui/``, never to ``/``.
-* Sign-in and CSRF: ``verifier.dashboard_auth``. ``/ui/`` shows the sign-in form until signed in;
-  every other page wants the cookie (else a redirect to sign in, then back; the log fragment
-  answers 401); every POST but sign-in wants the cookie and the form's CSRF token (else 403
-  with a readable page, and nothing changed).
+* Sign-in and CSRF: ``verifier.dashboard_auth`` (the cookie, the tokens) and
+  ``verifier.dashboard_forms`` (reading a form, the ``signed_in``/``form_post`` guards).
+  ``/ui/`` shows the sign-in form until signed in; every other page wants the cookie (else a
+  redirect to sign in, then back; the log fragment answers 401); every POST but sign-in wants
+  the cookie and the form's CSRF token (else 403 with a readable page, and nothing changed).
 * JavaScript (``static/dashboard.js``) only copies the secret and keeps the identify log live by
   polling ``/ui/help-centers/{id}/log``, an HTML fragment; every page works without it.
 * None of these routes is part of the API: they are ``include_in_schema=False``.
+
+Elsewhere: how an answer is rendered (``verifier.dashboard_pages``), the identify-outcomes chart
+(``verifier.plot``, pure), and every SQL statement (``verifier.store.Store``). The token debugger
+stays here: it only explains ``verifier.inspection``'s verdict without the secret.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import wraps
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, urlencode
 
-import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from verifier import dashboard_auth, domains
-from verifier.clock import parse_isoformat
 from verifier.dashboard_auth import DashboardSession
+from verifier.dashboard_forms import FormRefused, form_post, read_form, safe_next, signed_in
+from verifier.dashboard_pages import (
+    HOME,
+    PAGE_HEADERS,
+    help_center_url,
+    message_page,
+    page,
+    redirect,
+)
 from verifier.errors import InvalidRequest, NotFound, VerifierError
 from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.inspection import Inspection, inspect_token, render
-from verifier.models import help_centers
-from verifier.payloads import media_type, read_body
-from verifier.store import Store, read_clock
-from verifier.templating import templates
-from verifier.text import unstorable
+from verifier.plot import OUTCOMES, build_plot, colour_of, outcome_order
+from verifier.store import Store
 
-HOME: Final = "/ui/"  # the dashboard's one stable address, whatever the Host
-FORM_TYPE: Final = "application/x-www-form-urlencoded"
-MAX_FORM_FIELDS: Final = 50
 ATTEMPTS_READ: Final = 1000  # the journal's default bound: the plot covers all of it
 LOG_ROWS_SHOWN: Final = 200
 SESSIONS_SHOWN: Final = 50
 MESSAGES_SHOWN: Final = 50
 SECTIONS: Final = ("overview", "access-control", "users", "analytics", "identify-log",
                    "token-debugger", "messages", "danger-zone")
-# Every dashboard page: nothing cached (pages carry CSRF tokens, the secret page the secret),
-# nothing loaded from elsewhere, never framed.
-PAGE_HEADERS: Final = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-        "object-src 'none'"),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 # What ``?done=`` may announce after a redirect: fixed texts, so nothing is reflected.
 NOTICES: Final = {
     "created": ("overview", "Help center created. Next: generate its JWT secret under "
@@ -85,31 +76,7 @@ NOTICES: Final = {
     "signed-out": ("sign-in", "You are signed out."),
 }
 
-# The identify outcomes, in the order the plot stacks them and the filter lists them.
-OUTCOMES: Final = ("ok", "jwt_required", "invalid_jwt", "domain_mismatch", "subject_mismatch",
-                   "invalid_request", "injected_fault", "unavailable")
-COLOURS: Final = {  # each >= 3:1 against the white plot background (WCAG 1.4.11)
-    "ok": "#1a7f37",
-    "jwt_required": "#0969da",
-    "invalid_jwt": "#cf222e",
-    "domain_mismatch": "#bc4c00",
-    "subject_mismatch": "#8250df",
-    "invalid_request": "#6e7781",
-    "injected_fault": "#9a6700",
-    "unavailable": "#1b7c83",
-}
-OTHER_COLOUR: Final = "#424a53"
-OUTCOME_NAME: Final = re.compile(r"[a-z_]{1,32}")
-# Bucket spans for the plot: the first that gives at most PLOT_BUCKETS buckets wins.
-BUCKET_SPANS: Final = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-                       43200, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
-                       91 * 86400, 365 * 86400)
-PLOT_BUCKETS: Final = 30
-PLOT_MIN_WINDOW: Final = 300.0  # a burst of attempts still shows as a bar among a few minutes
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-FormHandler = Callable[[Request, DashboardSession, dict[str, str]], Awaitable[Response]]
+OUTCOME_NAME: Final = re.compile(r"[a-z_]{1,32}")  # what ``?outcome=`` may filter on
 
 
 # -- answers ---------------------------------------------------------------------------------
@@ -130,133 +97,6 @@ class Alert:
         return cls(section, error.message, error.reason)
 
 
-class FormRefused(Exception):
-    """A form post we will not act on: the body, the sign-in or the CSRF token is wrong."""
-
-    def __init__(self, status: int, title: str, detail: str) -> None:
-        super().__init__(title)
-        self.status, self.title, self.detail = status, title, detail
-
-
-def page(request: Request, template: str, context: dict[str, Any], status: int = 200,
-         session: DashboardSession | None = None) -> Response:
-    context = {"session": session, "alert": None, "fmt": fmt_time, **context}
-    response = templates.TemplateResponse(request, template, context, status_code=status)
-    response.headers.update(PAGE_HEADERS)
-    return response
-
-
-def message_page(request: Request, status: int, title: str, detail: str | None,
-                 session: DashboardSession | None = None, back: str = HOME) -> Response:
-    return page(request, "dashboard/message.html",
-                {"title": title, "detail": detail, "back": back}, status, session)
-
-
-def redirect(url: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def help_center_url(help_center_id: str, done: str | None = None,
-                    section: str | None = None) -> str:
-    url = f"/ui/help-centers/{quote(help_center_id, safe='')}"
-    if done:
-        url += "?" + urlencode({"done": done})
-    return url + (f"#{section}" if section else "")
-
-
-def fmt_time(value: str | float | None, seconds: bool = True) -> str:
-    """An instant for people: ``2026-11-25 09:00:01 UTC`` (ISO text or POSIX seconds)."""
-    if value is None:
-        return "never"
-    instant = parse_isoformat(value) if isinstance(value, str) else value
-    shown = datetime.fromtimestamp(instant, UTC)
-    return shown.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
-
-
-# -- reading forms, guarding pages -----------------------------------------------------------
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """A url-encoded form body, as our forms send it (the first value of each field).
-
-    Parsed with the standard library: the dashboard has no file uploads, so it needs no
-    multipart parser. Capped at the server's body limit, like every other body."""
-    kind = media_type(request.headers.get("content-type"))
-    try:
-        raw = await read_body(request.receive, request.headers.get("content-length"),
-                              request.app.state.settings.max_body_bytes)
-        if kind != FORM_TYPE:
-            if not raw and not kind:
-                return {}  # a form with no fields, as some clients send it
-            raise FormRefused(415, "This is not a form post",
-                              f"the dashboard's forms send {FORM_TYPE}, not {kind}")
-        text = raw.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS,
-                          errors="strict")
-    except InvalidRequest as refused:
-        raise FormRefused(refused.http_status, "The form could not be read",
-                          refused.reason) from None
-    except (UnicodeDecodeError, ValueError):
-        raise FormRefused(400, "The form could not be read",
-                          "the form body is not UTF-8 url-encoded fields") from None
-    form: dict[str, str] = {}
-    for key, value in pairs:
-        problem = unstorable(key + value)
-        if problem:
-            raise FormRefused(400, "The form could not be read", f"a field {problem}")
-        form.setdefault(key, value)
-    return form
-
-
-def signed_in(handler: Handler) -> Handler:
-    """A page for the signed-in admin; anyone else is sent to sign in, then back here."""
-
-    @wraps(handler)
-    async def guarded(request: Request) -> Response:
-        if dashboard_auth.session_of(request) is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return redirect("/ui/sign-in?" + urlencode({"next": target}))
-        return await handler(request)
-
-    return guarded
-
-
-def form_post(handler: FormHandler) -> Handler:
-    """A form post of the signed-in admin, with its CSRF token; else a readable 403 page."""
-
-    @wraps(handler)
-    async def guarded(request: Request) -> Response:
-        session = dashboard_auth.session_of(request)
-        try:
-            form = await read_form(request)
-            if session is None:
-                raise FormRefused(403, "You are not signed in",
-                                  "Sign in with this server's admin token, then try again.")
-            if not dashboard_auth.csrf_ok(session, form):
-                raise FormRefused(
-                    403, "This form could not be verified",
-                    "It did not come from a page of this dashboard in your current sign-in "
-                    "(or the sign-in expired). Nothing was changed: reload the page and try "
-                    "again.")
-        except FormRefused as refused:
-            return message_page(request, refused.status, refused.title, refused.detail,
-                                session, back=HOME if session else "/ui/sign-in")
-        return await handler(request, session, form)
-
-    return guarded
-
-
-def _safe_next(target: str | None) -> str:
-    """Where to go after signing in: only a dashboard path of this server (``/`` is read as
-    ``/ui/``: on a help center's host it is that help center's page)."""
-    if target and target.startswith("/ui/") and "\\" not in target and (
-            not target.startswith("/ui/sign-")):
-        return target
-    return HOME
-
-
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -270,7 +110,7 @@ def _sign_in_page(request: Request, status: int = 200, alert: Alert | None = Non
     if alert is None and request.query_params.get("done") == "signed-out":
         alert = Alert("sign-in", NOTICES["signed-out"][1], kind="notice")
     return page(request, "dashboard/sign_in.html",
-                {"alert": alert, "next": _safe_next(next_url or request.query_params.get("next"))},
+                {"alert": alert, "next": safe_next(next_url or request.query_params.get("next"))},
                 status)
 
 
@@ -285,7 +125,7 @@ async def home(request: Request) -> Response:
 
 async def sign_in_form(request: Request) -> Response:
     if dashboard_auth.session_of(request) is not None:
-        return redirect(_safe_next(request.query_params.get("next")))
+        return redirect(safe_next(request.query_params.get("next")))
     return _sign_in_page(request)
 
 
@@ -298,7 +138,7 @@ async def sign_in(request: Request) -> Response:
     if not dashboard_auth.admin_token_matches(request, form.get("admin_token", "")):
         return _sign_in_page(request, 401, Alert("sign-in", "That is not this server's admin "
                                                             "token"), form.get("next"))
-    response = redirect(_safe_next(form.get("next")))
+    response = redirect(safe_next(form.get("next")))
     dashboard_auth.set_cookie(response, request,
                               dashboard_auth.new_cookie_value(request.app.state.admin_token))
     return response
@@ -375,125 +215,6 @@ async def create_help_center(request: Request, session: DashboardSession,
 # -- one help center -------------------------------------------------------------------------
 
 
-@dataclass
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    colour: str
-    title: str
-
-
-@dataclass
-class Plot:
-    """The identify-outcomes chart, laid out in Python and drawn by the template as SVG."""
-
-    width: int = 760
-    height: int = 240
-    left: int = 44
-    right: int = 12
-    top: int = 12
-    bottom: int = 34
-    bars: list[Bar] = field(default_factory=list)
-    legend: list[tuple[str, str, int]] = field(default_factory=list)  # code, colour, count
-    x_labels: list[tuple[float, str, str]] = field(default_factory=list)  # x, text, anchor
-    y_ticks: list[tuple[float, int]] = field(default_factory=list)  # y, value
-    summary: str = ""
-    span_text: str = ""
-
-    @property
-    def inner_width(self) -> int:
-        return self.width - self.left - self.right
-
-    @property
-    def inner_height(self) -> int:
-        return self.height - self.top - self.bottom
-
-    @property
-    def baseline(self) -> int:
-        return self.height - self.bottom
-
-
-def colour_of(code: str) -> str:
-    return COLOURS.get(code, OTHER_COLOUR)
-
-
-def _span_text(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"1 {unit}" if count == 1 else f"{count} {unit}s"
-    return f"{seconds} seconds"
-
-
-def outcome_order(codes: set[str]) -> list[str]:
-    return [c for c in OUTCOMES if c in codes] + sorted(codes - set(OUTCOMES))
-
-
-def build_plot(attempts: list[dict[str, Any]]) -> Plot | None:
-    """Stacked bars of identify outcomes per time bucket (``ok`` at the bottom, then each error
-    code), or None when there is nothing to draw."""
-    if not attempts:
-        return None
-    plot = Plot()
-    instants = [(parse_isoformat(a["at"]), a["code"]) for a in attempts]
-    end = max(at for at, _ in instants)
-    start = min(min(at for at, _ in instants), end - PLOT_MIN_WINDOW)
-    span = next((s for s in BUCKET_SPANS
-                 if math.floor(end / s) - math.floor(start / s) + 1 <= PLOT_BUCKETS),
-                BUCKET_SPANS[-1])
-    first = math.floor(start / span)
-    count = math.floor(end / span) - first + 1
-    buckets: list[Counter[str]] = [Counter() for _ in range(count)]
-    for at, code in instants:
-        buckets[min(math.floor(at / span) - first, count - 1)][code] += 1
-    totals = Counter(code for _, code in instants)
-    order = outcome_order(set(totals))
-    peak = max(sum(bucket.values()) for bucket in buckets)
-    slot = plot.inner_width / count
-    bar_width = min(slot * 0.8, 48.0)
-    scale = plot.inner_height / peak
-    with_seconds = span < 60
-    days = {datetime.fromtimestamp(at, UTC).date() for at, _ in instants}
-    label_format = "%H:%M:%S" if with_seconds else "%H:%M"
-    if len(days) > 1 or span >= 86400:
-        label_format = "%m-%d %H:%M" if span < 86400 else "%Y-%m-%d"
-
-    def label(bucket: int) -> str:
-        return datetime.fromtimestamp((first + bucket) * span, UTC).strftime(label_format)
-
-    for index, bucket in enumerate(buckets):
-        x = plot.left + index * slot + (slot - bar_width) / 2
-        y = float(plot.baseline)
-        when = f"{label(index)} to {label(index + 1)} UTC"
-        for code in order:
-            if not bucket[code]:
-                continue
-            height = bucket[code] * scale
-            y -= height
-            plot.bars.append(Bar(round(x, 2), round(y, 2), round(bar_width, 2),
-                                 round(height, 2), colour_of(code),
-                                 f"{when}: {bucket[code]} {code}"))
-    plot.legend = [(code, colour_of(code), totals[code]) for code in order]
-    for value in sorted({0, peak // 2, peak}):
-        plot.y_ticks.append((round(plot.baseline - value * scale, 2), value))
-    marks = sorted({0, count // 2, count - 1})
-    for index, mark in enumerate(marks):
-        anchor = "start" if index == 0 and len(marks) > 1 else (
-            "end" if mark == count - 1 and len(marks) > 1 else "middle")
-        x = plot.left + mark * slot + (slot / 2 if anchor == "middle" else 0)
-        if anchor == "end":
-            x = plot.left + (mark + 1) * slot
-        plot.x_labels.append((round(x, 2), label(mark), anchor))
-    plot.span_text = _span_text(span)
-    counts = ", ".join(f"{totals[code]} {code}" for code in order)
-    plot.summary = (f"Identify outcomes from {fmt_time(start, seconds=with_seconds)} to "
-                    f"{fmt_time(end, seconds=with_seconds)}, in buckets of {plot.span_text}: "
-                    f"{counts}.")
-    return plot
-
-
 def filter_attempts(attempts: list[dict[str, Any]], outcome: str) -> list[dict[str, Any]]:
     if outcome == "failures":
         return [a for a in attempts if a["code"] != "ok"]
@@ -521,11 +242,10 @@ def log_context(help_center_id: str, attempts: list[dict[str, Any]],
             "live_url": live, "colour_of": colour_of}
 
 
-def _help_center_data(store: Store, engine: sa.Engine, help_center_id: str) -> dict[str, Any]:
+def _help_center_data(store: Store, help_center_id: str) -> dict[str, Any]:
     hc = store.get_help_center(help_center_id)
     secret = store.secret_info(help_center_id) if hc["has_jwt_secret"] else None
-    with engine.connect() as conn:
-        now = read_clock(conn).now()
+    now = store.emulator_now()
     sessions = store.list_sessions(help_center_id)
     messages = store.list_messages(help_center_id)
     return {
@@ -547,8 +267,7 @@ async def _help_center_page(request: Request, session: DashboardSession,
                             alert: Alert | None = None, secret: dict[str, Any] | None = None,
                             debugger: dict[str, Any] | None = None) -> Response:
     try:
-        data = await run_in_threadpool(_help_center_data, _store(request),
-                                       request.app.state.engine, help_center_id)
+        data = await run_in_threadpool(_help_center_data, _store(request), help_center_id)
     except NotFound as missing:
         shown = alert if alert is not None and alert.kind == "error" else None
         return message_page(request, 404, shown.title if shown else missing.message,
@@ -675,17 +394,6 @@ async def delete_help_center(request: Request, session: DashboardSession,
 # -- the token debugger ----------------------------------------------------------------------
 
 
-def _secret_and_now(engine: sa.Engine, help_center_id: str) -> tuple[str | None, float]:
-    """The help center's secret, read here and used only to check a signature on the server."""
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(help_centers.c.jwt_secret).where(
-            help_centers.c.id == help_center_id)).one_or_none()
-        now = read_clock(conn).now()
-    if row is None:
-        raise NotFound(f"no help center with id {help_center_id!r}")
-    return row.jwt_secret, now
-
-
 def _without(text: str, secret: str | None) -> str:
     """Belt and braces: ``inspection`` already redacts the secret; this makes sure of it."""
     if not secret:
@@ -733,8 +441,7 @@ async def debug_token(request: Request, session: DashboardSession,
             alert=Alert("token-debugger", "Paste a token first",
                         "The debugger explains a JWT your backend made for identify."))
     try:
-        secret, now = await run_in_threadpool(_secret_and_now, request.app.state.engine,
-                                              help_center_id)
+        secret, now = await run_in_threadpool(_store(request).jwt_secret_and_now, help_center_id)
     except NotFound as missing:
         return message_page(request, 404, missing.message, missing.reason, session)
     view = await run_in_threadpool(debugger_view, token, secret, now)
@@ -766,4 +473,4 @@ def routes() -> list[BaseRoute]:
             for path, endpoint, method in table]
 
 
-__all__ = ["build_plot", "debugger_view", "home", "routes"]
+__all__ = ["debugger_view", "home", "routes"]
