@@ -538,6 +538,9 @@ def token(args: argparse.Namespace) -> int:
     claims = token_claims(sub=args.sub, email=args.email, name=args.name,
                           attributes=args.attr, exp=None if args.no_exp else now + args.expires_in,
                           overrides=args.claim, omit=args.omit)
+    # The one minting function (verifier.signing): keyed exactly as identify verifies.
+    from verifier.tokens import mint
+
     print(mint(claims, secret))
     return EXIT_OK
 
@@ -557,16 +560,6 @@ def token_claims(*, sub: str, email: str, name: str | None, attributes: Sequence
     for key in omit:
         claims.pop(key, None)
     return claims
-
-
-def mint(claims: dict[str, Any], secret: str) -> str:
-    """An HS256 JWT over ``claims``, keyed exactly as identify keys its verification (the
-    secret's UTF-8 bytes, whatever its length or look), which PyJWT's ``jwt.encode`` is not: it
-    warns about short secrets and refuses ones that look like PEM keys."""
-    from verifier.tokens import _JWS
-
-    payload = json.dumps(claims, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    return _JWS.encode(payload, secret, algorithm="HS256")
 
 
 def _fetch_secret(server: str, admin_token: str | None, help_center: str) -> str:

@@ -28,10 +28,11 @@ spelling to store and show) and ``email_key`` (the uniqueness key). Pure functio
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Final
+
+from verifier.reasons import quote
 
 __all__ = ["email_key", "email_problem", "is_email", "normalize_email"]
 
@@ -66,10 +67,10 @@ def email_problem(email: str) -> str | None:
             return problem.format(position=position)
     labels = domain.removesuffix(".").split(".")
     if len(labels) == 1 and labels[0]:
-        return f"the domain {_quoted(domain)} has no dot" + (
+        return f"the domain {quote(domain)} has no dot" + (
             " besides its trailing one" if domain.endswith(".") else "")
     if not all(labels):
-        return (f"the domain {_quoted(domain)} has an empty label (a dot at its start, two "
+        return (f"the domain {quote(domain)} has an empty label (a dot at its start, two "
                 "dots in a row, or two at its end)")
     return None
 
@@ -111,7 +112,3 @@ def _code_point(char: str) -> str:
     return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
-def _quoted(text: str) -> str:
-    shown = text if len(text) <= 80 else text[:80] + "…"
-    return json.dumps(shown.encode("utf-8", "backslashreplace").decode("utf-8"),
-                      ensure_ascii=False)

@@ -6,14 +6,14 @@ wants to see what passed. So this module runs each of the contract's checks on i
 them all, for ``ferndesk-verifier inspect``. It restates no rule and writes no reason of its own
 where identify has one, so the two can never drift apart:
 
-* each claim is judged by identify's own ``_check_claims``, fed the token's claims with every
+* each claim is judged by identify's own ``check_claims``, fed the token's claims with every
   *other* contract claim replaced by a value known to pass: the reason is identify's, word for
   word, and one bad claim cannot hide another;
 * header, payload and signature problems come from the readers identify's failure path uses
-  (``_segment_or_reason``, ``_json_or_reason``, ``_parse_payload``, ``_explain_algorithm``,
-  ``_explain_signature`` and its ``_mistaken_keys``); two more secret mistakes, which only a
-  secret given here can have (whitespace or quotes around it), are tried only when identify's
-  own list finds nothing;
+  (``parse_payload``, and from ``verifier.diagnoses``: ``segment_or_reason``, ``json_or_reason``,
+  ``explain_algorithm``, ``explain_signature`` and its ``mistaken_keys``); two more secret
+  mistakes, which only a secret given here can have (whitespace or quotes around it), are tried
+  only when identify's own list finds nothing;
 * last, ``verify_identify_token`` itself runs (with a placeholder secret when none is given, which
   still finds every problem before the signature). Its reason is the verdict (but for a secret
   given here with whitespace or quotes around it: identify cannot see that mistake, so the
@@ -41,28 +41,25 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from verifier.diagnoses import (
+    BAD_SIGNATURE,
+    expiry_in_milliseconds,
+    explain_algorithm,
+    explain_signature,
+    json_or_reason,
+    mistaken_keys,
+    segment_or_reason,
+)
+from verifier.reasons import cap, iso, json_kind, quote, redact, span
+from verifier.signing import ALGORITHM, signing_key
 from verifier.tokens import (
-    _BAD_SIGNATURE,
-    _HS256,
-    ALGORITHM,
     LEEWAY_SECONDS,
     BadSignature,
     MalformedToken,
     TokenRejected,
     WrongAlgorithm,
-    _cap,
-    _check_claims,
-    _explain_algorithm,
-    _explain_signature,
-    _iso,
-    _json_or_reason,
-    _kind,
-    _mistaken_keys,
-    _parse_payload,
-    _quote,
-    _segment_or_reason,
-    _span,
-    expiry_in_milliseconds,
+    check_claims,
+    parse_payload,
     verify_identify_token,
 )
 
@@ -177,20 +174,20 @@ def _read(token: str) -> _Parts | None:
     header_segment, payload_segment, signature_segment = token.split(".")
     text, claims = _payload(payload_segment)
     return _Parts(_header(header_segment), claims, text,
-                  _segment_or_reason(signature_segment, "signature"))
+                  segment_or_reason(signature_segment, "signature"))
 
 
 def _header(segment: str) -> dict[str, Any] | str:
-    data = _segment_or_reason(segment, "header")
-    return data if isinstance(data, str) else _json_or_reason(data, "header")
+    data = segment_or_reason(segment, "header")
+    return data if isinstance(data, str) else json_or_reason(data, "header")
 
 
 def _payload(segment: str) -> tuple[str, dict[str, Any] | str]:
-    data = _segment_or_reason(segment, "payload")
+    data = segment_or_reason(segment, "payload")
     if isinstance(data, str):
         return "", data
     try:
-        return _parse_payload(data)
+        return parse_payload(data)
     except MalformedToken as malformed:
         return "", malformed.reason
 
@@ -202,7 +199,7 @@ def _header_check(token: str, header: dict[str, Any] | str) -> Check:
     if isinstance(header, str):
         return Check("header", False, header)
     if not _is_hs256(header):
-        return Check("header", False, _explain_algorithm(token))
+        return Check("header", False, explain_algorithm(token))
     return Check("header", True, ", ".join(f"{key} {_show(value)}"
                                            for key, value in header.items()))
 
@@ -218,12 +215,12 @@ def _signature_check(token: str, parts: _Parts, secret: str | None) -> Check:
     if not _is_hs256(parts.header):
         return Check("signature", None, "not checked: the header does not say alg HS256")
     if len(parts.signature) != _SIGNATURE_BYTES:  # wrong whatever the secret
-        return Check("signature", False, _explain_signature(token, secret or _PLACEHOLDER))
+        return Check("signature", False, explain_signature(token, secret or _PLACEHOLDER))
     if secret is None:
         return Check("signature", None,
                      "not checked: no secret given (pass the help center's secret to check it)")
     signing_input = token.rpartition(".")[0].encode("ascii")
-    if _signs(_HS256.prepare_key(secret), signing_input, parts.signature):
+    if _signs(signing_key(secret), signing_input, parts.signature):
         return Check("signature", True, "verified with the given secret")
     return Check("signature", False, _signature_reason(token, secret, signing_input,
                                                        parts.signature))
@@ -237,12 +234,12 @@ def _signs(key: bytes, signing_input: bytes, signature: bytes) -> bool:
 def _signature_reason(token: str, secret: str, signing_input: bytes, signature: bytes) -> str:
     """Identify's own explanation when its list of secret mistakes finds the key; otherwise the
     further mistakes below, then identify's generic reason."""
-    if any(_signs(key, signing_input, signature) for key, _ in _mistaken_keys(secret)):
-        return _explain_signature(token, secret)
+    if any(_signs(key, signing_input, signature) for key, _ in mistaken_keys(secret)):
+        return explain_signature(token, secret)
     for key, mistake in _given_secret_mistakes(secret):
         if _signs(key, signing_input, signature):
-            return f"{_BAD_SIGNATURE} as given, but it matches {mistake}"
-    return _explain_signature(token, secret)
+            return f"{BAD_SIGNATURE} as given, but it matches {mistake}"
+    return explain_signature(token, secret)
 
 
 def _given_secret_mistakes(secret: str) -> list[tuple[bytes, str]]:
@@ -251,11 +248,11 @@ def _given_secret_mistakes(secret: str) -> list[tuple[bytes, str]]:
     text = secret.strip()
     keys = []
     if text != secret:
-        keys.append((_HS256.prepare_key(text), "the secret without the whitespace around it: "
+        keys.append((signing_key(text), "the secret without the whitespace around it: "
                                                "the secret given here has leading or trailing "
                                                "whitespace; strip it"))
     if len(text) > 2 and text[0] == text[-1] and text[0] in "\"'":
-        keys.append((_HS256.prepare_key(text[1:-1]), "the secret without the quotes around it: "
+        keys.append((signing_key(text[1:-1]), "the secret without the quotes around it: "
                                                      "the secret given here is quoted; remove "
                                                      "the quotes"))
     return keys
@@ -290,7 +287,7 @@ def _claim_refusal(claims: dict[str, Any], claim: str, text: str,
     if claim in claims:
         probe[claim] = claims[claim]
     try:
-        _check_claims(probe, now, text)
+        check_claims(probe, now, text)
     except TokenRejected as rejected:
         return rejected
     return None
@@ -305,17 +302,17 @@ def _claim_summary(claims: dict[str, Any], claim: str, now: float) -> str:
         return _show(value)
     ahead = round(value - now)  # whole seconds read better here; the checks used exact values
     if claim == "exp":
-        return f"{_iso(value)}, in {_span(ahead)}"
+        return f"{iso(value)}, in {span(ahead)}"
     if ahead <= 0:
-        return f"{_iso(value)}, {_span(-ahead)} ago"
-    return f"{_iso(value)}, {_span(ahead)} ahead (within the {LEEWAY_SECONDS} s leeway)"
+        return f"{iso(value)}, {span(-ahead)} ago"
+    return f"{iso(value)}, {span(ahead)} ahead (within the {LEEWAY_SECONDS} s leeway)"
 
 
 def _other_claims(claims: dict[str, Any]) -> list[Check]:
     others = [key for key in claims if key not in CONTRACT_CLAIMS]
     if not others:
         return []
-    shown = ", ".join(_cap(key) for key in others[:_OTHER_CLAIMS_SHOWN])
+    shown = ", ".join(cap(key) for key in others[:_OTHER_CLAIMS_SHOWN])
     if len(others) > _OTHER_CLAIMS_SHOWN:
         shown += f" and {len(others) - _OTHER_CLAIMS_SHOWN} more"
     return [Check("other claims", None, f"{shown} (ignored by Ferndesk)")]
@@ -396,22 +393,20 @@ def as_json(inspection: Inspection) -> dict[str, Any]:
 def _show(value: Any) -> str:
     """A claim's or header field's value in one capped line: strings quoted, the rest as JSON."""
     if type(value) is str:
-        return _quote(value)
+        return quote(value)
     try:
-        return _cap(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return cap(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     except (ValueError, RecursionError):
-        return _kind(value)
+        return json_kind(value)
 
 
 def _redact(text: str, secret: str | None) -> str:
-    """Identify's redaction rule (``TokenRejected._redact``) applied to any text we print, for
+    """Identify's redaction rule (``verifier.reasons.redact``) applied to any text we print, for
     the secret as it is and as it appears inside a JSON string."""
     if secret is None:
         return text
     for form in dict.fromkeys((secret, json.dumps(secret, ensure_ascii=False)[1:-1])):
-        carrier = TokenRejected(text)
-        carrier._redact(form)
-        text = carrier.reason
+        text = redact(text, form)
     return text
 
 

@@ -1,14 +1,19 @@
-"""Verify the identify JWT an integrator's backend signs, and say exactly why one is refused.
+"""Verify the identify JWT an integrator's backend signs: the public ``tokens`` surface.
 
 Ferndesk's identify call carries an HS256 JWT signed with the help center's secret. The real
 product answers every bad token with the same ``invalid_jwt``; this emulator exists so that an
-integrator learns *which* mistake they made. So this module does two jobs:
+integrator learns *which* mistake they made. This module owns the verdict; the modules beside it
+own the rest, each once:
 
-* the hot path: one PyJWT signature verification (``algorithms=["HS256"]`` only), one strict JSON
-  parse of the payload, then our own claim checks against the emulator's clock (``now`` is
-  always passed in: moving the emulator's clock must move expiry, so nothing here reads
-  ``time.time()``);
-* the failure path: re-read the token, without trusting it, to build one precise sentence.
+* here, the hot path: one PyJWT signature verification (``algorithms=["HS256"]`` only), one
+  strict JSON parse of the payload, then our own claim checks against the emulator's clock
+  (``now`` is always passed in: moving the emulator's clock must move expiry, so nothing here
+  reads ``time.time()``); and the exception tree below;
+* ``verifier.signing``: the key (the secret's UTF-8 bytes), the configured JWS and ``mint``, the
+  one function that signs a token (re-exported here);
+* ``verifier.diagnoses``: the failure path, which re-reads a refused token, without trusting it,
+  to build one precise sentence;
+* ``verifier.reasons``: how a sentence shows a value (one quoting style, times, spans).
 
 The contract's rule, checked in this order, the first failure reported: the help center has a
 secret; header ``alg`` is exactly ``HS256``; the signature verifies; ``exp`` (optional) is a
@@ -37,28 +42,44 @@ characters and escaped so that it is always valid UTF-8.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import json
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
-from jwt.algorithms import HMACAlgorithm
-from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidAlgorithmError, InvalidSignatureError, PyJWTError
 
-from verifier.emails import email_problem, is_email, normalize_email
+from verifier.diagnoses import (
+    BAD_SIGNATURE,
+    ELSEWHERE_HINT,
+    READ_ERRORS,
+    attributes_reason,
+    email_reason,
+    expired_reason,
+    expiry_in_milliseconds,
+    explain_algorithm,
+    explain_malformed,
+    explain_signature,
+    future_reason,
+    instant_reason,
+    segment_or_reason,
+    sub_reason,
+)
+from verifier.emails import is_email, normalize_email
+from verifier.reasons import describe, json_error, json_kind, number_text, quote, redact
+from verifier.signing import ALGORITHM, JWS, mint
 from verifier.text import HAS_LONE_SURROGATE, unstorable
 
 __all__ = [
     "ALGORITHM",
     "LEEWAY_SECONDS",
+    "MAX_ATTRIBUTES_DEPTH",
+    "MAX_EMAIL_CHARS",
+    "MAX_NAME_CHARS",
+    "MAX_SUB_CHARS",
+    "NOT_CONFIGURED_REASON",
     "BadSignature",
     "Expired",
     "Identity",
@@ -68,40 +89,28 @@ __all__ = [
     "NotYetValid",
     "TokenRejected",
     "WrongAlgorithm",
+    "check_claims",
+    "check_identity_claims",
     "expiry_in_milliseconds",
+    "mint",
+    "parse_payload",
     "sub_is_blank",
     "token_fingerprint",
     "unverified_sub",
     "verify_identify_token",
 ]
 
-ALGORITHM: Final = "HS256"
-LEEWAY_SECONDS: Final = 60  # for nbf and iat only; see _check_claims for why exp has none
-QUOTE_LIMIT: Final = 80  # characters of a claim's value a reason may quote
+LEEWAY_SECONDS: Final = 60  # for nbf and iat only; see check_claims for why exp has none
 UNVERIFIED_SUB_LIMIT: Final = 256
 
 NOT_CONFIGURED_REASON: Final = (
     "this help center has no JWT secret: generate one (POST /api/help-centers/{id}/jwt-secret)"
 )
-_BAD_SIGNATURE: Final = "signature does not match this help center's secret"
-_ELSEWHERE_HINT: Final = (
-    "was the token signed with another help center's secret or a deleted one?"
-)
-# The contract's words; verifier.emails holds the rule itself (and its finer points: every
-# label of the domain non-empty, no invisible character).
-_EMAIL_RULE: Final = "(one @, a non-empty local part, a domain with a dot, no spaces)"
-_SUB_ALIASES: Final = ("userId", "user_id", "userID", "uid", "id")
-_JSON_QUOTED: Final = (
-    "the jwt is wrapped in double quotes: your backend sent it as JSON (res.json(token)); send "
-    "the bare token (res.send(token)) or read it with r.json()"
-)
-_EMAIL_ALIASES: Final = ("emailAddress", "email_address", "mail", "userEmail")
-_MILLISECONDS_FROM: Final = 1e11  # a "seconds" value past year 5138 is surely milliseconds
-_DURATION_BELOW: Final = 1e9  # an exp before 2001 is likely a duration, not an instant
-
-_BASE64URL_CHARS: Final = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)
+# We verify with PyJWT's JWS layer (verifier.signing) and not its JWT layer: with every claim
+# check switched off, PyJWT.decode_complete only adds a plain json.loads of the payload (which
+# accepts duplicate keys, NaN/Infinity and UTF-16/32 payloads) and a datetime.now() call it then
+# ignores. We parse the payload ourselves, strictly, instead.
+_ALGORITHMS: Final = [ALGORITHM]
 
 
 # -- the result and the failures -------------------------------------------------------------
@@ -129,11 +138,9 @@ class TokenRejected(Exception):
         return self.reason
 
     def _redact(self, secret: str) -> None:
-        # Defence in depth: a reason quotes at most 80 characters of a claim, but an integrator
-        # could have put the secret itself in a claim. Very short (imported) secrets are left
-        # alone: a 3-letter secret would match ordinary words.
-        if len(secret) >= 8 and secret in self.reason:
-            self.reason = self.reason.replace(secret, "<this help center's secret>")
+        # verifier.reasons.redact: the secret never appears in a reason, whatever the claims.
+        if secret in self.reason:
+            self.reason = redact(self.reason, secret)
             self.args = (self.reason,)
 
 
@@ -178,58 +185,6 @@ class InvalidClaim(TokenRejected):
         self.claim = claim
 
 
-# -- PyJWT, configured for this one job ------------------------------------------------------
-
-
-class _HelpCenterHS256(HMACAlgorithm):
-    """HMAC-SHA256 keyed with the UTF-8 bytes of the help center's secret string.
-
-    Two of PyJWT's HMAC behaviours are wrong for us, so this subclass drops them:
-
-    * ``check_key_length`` makes PyJWT 2.15 emit ``InsecureKeyLengthWarning`` on *every*
-      verification with a key under 32 bytes. Secrets we generate are 43 characters, but an
-      imported secret may be short; it must verify, and must not warn per request (under
-      ``-W error`` that warning is even raised out of ``decode``). The key is the help center's
-      own configuration, not attacker input, so there is nothing to warn about here.
-    * ``prepare_key`` refuses secrets that *look like* PEM/SSH/DER keys or JWK JSON (a defence
-      against algorithm confusion when a public key is fed to HS256) and pays for a regex, two
-      DER parse attempts and a ``json.loads`` of the key on every call. Our key is always an
-      HMAC secret and only HS256 is registered, so the defence protects nothing; and Node's
-      ``jwt.sign`` accepts any string, so an emulator must too.
-
-    A secret with a lone surrogate (possible only through a JSON ``\\udXXX`` escape) is encoded
-    the way Node's ``Buffer.from(secret)`` does it: the surrogate becomes U+FFFD.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(HMACAlgorithm.SHA256)
-
-    def prepare_key(self, key: str | bytes) -> bytes:
-        if isinstance(key, bytes):
-            return key
-        try:
-            return key.encode("utf-8")
-        except UnicodeEncodeError:
-            utf16 = key.encode("utf-16-le", "surrogatepass")
-            return utf16.decode("utf-16-le", "replace").encode("utf-8")
-
-    def check_key_length(self, key: bytes) -> str | None:
-        return None
-
-
-# We use PyJWT's JWS layer (header parsing, alg allow-list, constant-time HMAC check) and not its
-# JWT layer: with every claim check switched off, PyJWT.decode_complete only adds a plain
-# json.loads of the payload (which accepts duplicate keys, NaN/Infinity and UTF-16/32 payloads)
-# and a datetime.now() call it then ignores. We parse the payload ourselves, strictly, instead.
-_HS256: Final = _HelpCenterHS256()
-_JWS: Final = PyJWS(algorithms=[ALGORITHM])
-_JWS.unregister_algorithm(ALGORITHM)
-_JWS.register_algorithm(ALGORITHM, _HS256)
-_ALGORITHMS: Final = [ALGORITHM]
-
-# What a crafted token could make the standard library raise while we read it. UnicodeError and
-# binascii.Error are ValueErrors; OverflowError comes from huge numbers.
-_READ_ERRORS: Final = (ValueError, TypeError, RecursionError, OverflowError)
 
 
 class _DuplicateKey(Exception):
@@ -290,24 +245,24 @@ def _verify(token: str, secret: str, now: float) -> Identity:
     # A str that is not ASCII cannot be a JWT, and one with a lone surrogate would make PyJWT's
     # token.encode("utf-8") raise UnicodeEncodeError, which PyJWT does not catch.
     if type(token) is not str or not token.isascii():
-        raise MalformedToken(_safely("token is malformed", _explain_malformed, token, None))
+        raise MalformedToken(_safely("token is malformed", explain_malformed, token, None))
     try:
-        decoded = _JWS.decode_complete(token, key=secret, algorithms=_ALGORITHMS)
+        decoded = JWS.decode_complete(token, key=secret, algorithms=_ALGORITHMS)
     except InvalidAlgorithmError as exc:
-        raise WrongAlgorithm(_safely("only HS256 is accepted", _explain_algorithm, token)) from exc
+        raise WrongAlgorithm(_safely("only HS256 is accepted", explain_algorithm, token)) from exc
     except InvalidSignatureError as exc:
         raise BadSignature(
-            _safely(f"{_BAD_SIGNATURE}: {_ELSEWHERE_HINT}", _explain_signature, token, secret)
+            _safely(f"{BAD_SIGNATURE}: {ELSEWHERE_HINT}", explain_signature, token, secret)
         ) from exc
-    except (PyJWTError, *_READ_ERRORS) as exc:
+    except (PyJWTError, *READ_ERRORS) as exc:
         raise MalformedToken(
-            _safely("token is malformed", _explain_malformed, token, exc)
+            _safely("token is malformed", explain_malformed, token, exc)
         ) from exc
-    text, claims = _parse_payload(decoded["payload"])
-    return _check_claims(claims, now, text)
+    text, claims = parse_payload(decoded["payload"])
+    return check_claims(claims, now, text)
 
 
-def _parse_payload(raw: bytes) -> tuple[str, dict[str, Any]]:
+def parse_payload(raw: bytes) -> tuple[str, dict[str, Any]]:
     """The payload as a dict, parsed strictly; the signature over it has already been checked."""
     try:
         # RFC 7519 says UTF-8. (json.loads on bytes would also guess UTF-16/32.)
@@ -320,7 +275,7 @@ def _parse_payload(raw: bytes) -> tuple[str, dict[str, Any]]:
         claims = _STRICT_JSON.decode(text)
     except _DuplicateKey as exc:
         raise MalformedToken(
-            f"payload has the key {_quote(exc.key)} more than once: JSON parsers disagree on "
+            f"payload has the key {quote(exc.key)} more than once: JSON parsers disagree on "
             "which value wins, so the token is ambiguous"
         ) from None
     except _NotJsonConstant as exc:
@@ -338,14 +293,14 @@ def _parse_payload(raw: bytes) -> tuple[str, dict[str, Any]]:
         ) from None
     except RecursionError:
         raise MalformedToken("payload nests arrays or objects too deeply") from None
-    except _READ_ERRORS as exc:
-        raise MalformedToken(f"payload is not usable JSON: {_json_error(exc)}") from None
+    except READ_ERRORS as exc:
+        raise MalformedToken(f"payload is not usable JSON: {json_error(exc)}") from None
     if type(claims) is not dict:
-        raise MalformedToken(f"payload must be a JSON object, got {_kind(claims)}")
+        raise MalformedToken(f"payload must be a JSON object, got {json_kind(claims)}")
     return text, claims
 
 
-def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
+def check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
     """The contract's claim checks, in its order, with ``now`` from the emulator's clock.
 
     ``exp`` has no leeway: the emulator's clock is the one clock that matters, and an integrator
@@ -356,33 +311,34 @@ def _check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
     if "exp" in claims:
         expires_at = _instant(claims, "exp")
         if expires_at <= now:
-            raise Expired(_expired_reason(expires_at, now), expires_at)
+            raise Expired(expired_reason(expires_at, now), expires_at)
     else:
         expires_at = None
     for claim in ("nbf", "iat"):
         if claim in claims:
             valid_from = _instant(claims, claim)
             if valid_from > now + LEEWAY_SECONDS:
-                raise NotYetValid(_future_reason(claim, valid_from, now), claim, valid_from)
+                raise NotYetValid(future_reason(claim, valid_from, now, LEEWAY_SECONDS), claim,
+                                  valid_from)
 
     sub = claims.get("sub")
     if type(sub) is not str or sub_is_blank(sub):
-        raise InvalidClaim("sub", _sub_reason(claims))
+        raise InvalidClaim("sub", sub_reason(claims))
     email = claims.get("email")
     if type(email) is not str or not is_email(email):
-        raise InvalidClaim("email", _email_reason(claims))
+        raise InvalidClaim("email", email_reason(claims))
     # One spelling per address (NFC, no trailing dot), so the user list and the session show
     # what the uniqueness key compares (verifier.emails).
     email = normalize_email(email)
     name = claims.get("name")
     if name is not None and type(name) is not str:
-        raise InvalidClaim("name", f"name must be a string or null, got {_describe(name)}")
+        raise InvalidClaim("name", f"name must be a string or null, got {describe(name)}")
     attributes = claims.get("customAttributes")
     # ``custom_attributes`` (snake case) is simply ignored, like every claim we do not know:
     # the contract names ``customAttributes``, and refusing a token for an extra claim would
     # break integrators who send both spellings during a migration.
     if attributes is not None and type(attributes) is not dict:
-        raise InvalidClaim("customAttributes", _attributes_reason(attributes))
+        raise InvalidClaim("customAttributes", attributes_reason(attributes))
 
     _refuse_oversized(sub, email, name, attributes)
 
@@ -398,7 +354,7 @@ def check_identity_claims(claims: dict[str, Any]) -> None:
     """The checks identify makes on ``sub``, ``email``, ``name`` and ``customAttributes`` alone
     (no time claims), storability included: what a user imported from a state or a seed must
     pass to be one identify could have bound. Raises ``InvalidClaim``."""
-    _check_claims({k: v for k, v in claims.items() if k not in ("exp", "nbf", "iat")}, 0.0,
+    check_claims({k: v for k, v in claims.items() if k not in ("exp", "nbf", "iat")}, 0.0,
                   "\\u")  # "\\u": always run the storability check, as for an escaped payload
 
 
@@ -448,18 +404,15 @@ def _instant(claims: dict[str, Any], claim: str) -> float:
         number: float = value
         if math.isfinite(number):
             return number
-        raise InvalidClaim(claim, f"{claim} must be a finite number, got {_number(value)}")
+        raise InvalidClaim(claim, f"{claim} must be a finite number, got {number_text(value)}")
     if kind is int:
         try:
             return float(value)
         except OverflowError:
             raise InvalidClaim(
-                claim, f"{claim} is out of range: {_number(value)} seconds since epoch"
+                claim, f"{claim} is out of range: {number_text(value)} seconds since epoch"
             ) from None
-    reason = f"{claim} must be a number (seconds since epoch), got {_describe(value)}"
-    if kind is str:
-        reason += _string_instant_hint(value)
-    raise InvalidClaim(claim, reason)
+    raise InvalidClaim(claim, instant_reason(claim, value))
 
 
 def _refuse_unstorable(sub: str, email: str, name: str | None, attributes: Any) -> None:
@@ -481,88 +434,7 @@ def _refuse_unstorable(sub: str, email: str, name: str | None, attributes: Any) 
                            "customAttributes nests arrays or objects too deeply") from None
 
 
-# -- reasons for claims ----------------------------------------------------------------------
-
-
-def _expired_reason(expires_at: float, now: float) -> str:
-    reason = f"token expired at {_iso(expires_at)} ({_span(now - expires_at)} ago)"
-    if 0 < expires_at < _DURATION_BELOW:
-        reason += (
-            ": exp is an instant (seconds since epoch), not a duration; set it to now + the "
-            "lifetime (e.g. expiresIn: '10m' in jsonwebtoken)"
-        )
-    return reason
-
-
-def _future_reason(claim: str, valid_from: float, now: float) -> str:
-    reason = (
-        f"{claim} is {_iso(valid_from)}, {_span(valid_from - now)} in the future "
-        f"({LEEWAY_SECONDS} s leeway)"
-    )
-    if valid_from >= _MILLISECONDS_FROM:
-        reason += (
-            ": it looks like milliseconds; JWT times are seconds "
-            "(Math.floor(Date.now() / 1000))"
-        )
-    return reason
-
-
-def _string_instant_hint(value: str) -> str:
-    text = value.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        if len(text) >= 10 and text[4:5] == "-" and text[:4].isdigit():
-            return ": JWT times are seconds since epoch, not ISO dates"
-        return ""
-    if math.isfinite(number):
-        return f": send the number {_number(int(number) if number.is_integer() else number)}"
-    return ""
-
-
-def _sub_reason(claims: dict[str, Any]) -> str:
-    if "sub" not in claims:
-        for alias in _SUB_ALIASES:
-            if alias in claims:
-                if alias == "userId":
-                    return ("sub is missing; the token has userId: older Ferndesk docs used "
-                            "userId, the claim is now sub")
-                return f"sub is missing; the token has {alias}: the user's id belongs in sub"
-        return "sub is missing: put your user's stable id in sub"
-    sub = claims["sub"]
-    if type(sub) is str:
-        if sub:
-            return (f"sub is blank (only whitespace: {_quote(sub)}): put your user's stable "
-                    "id in sub")
-        return "sub is an empty string"
-    if _is_number(sub):
-        return f"sub must be a string, got the number {_number(sub)}: send String(user.id)"
-    return f"sub must be a string, got {_describe(sub)}"
-
-
-def _email_reason(claims: dict[str, Any]) -> str:
-    if "email" not in claims:
-        for alias in _EMAIL_ALIASES:
-            if alias in claims:
-                return f"email is missing; the token has {alias}: the claim is email"
-        return "email is missing"
-    email = claims["email"]
-    if type(email) is not str:
-        return f"email must be a string, got {_describe(email)}"
-    if not email:
-        return "email is an empty string"
-    detail = email_problem(email) or "it is not an email"
-    return f"email {_quote(email)} does not look like an email {_EMAIL_RULE}: {detail}"
-
-
-def _attributes_reason(attributes: Any) -> str:
-    reason = f"customAttributes must be a JSON object, got {_describe(attributes)}"
-    if type(attributes) is str and attributes.lstrip().startswith("{"):
-        reason += ": pass the object itself, not JSON.stringify(...) of it"
-    return reason
-
-
-# -- reasons for the token itself (failure path only) ----------------------------------------
+# -- the failure path ------------------------------------------------------------------------
 
 
 def _safely(fallback: str, explain: Callable[..., str], *args: Any) -> str:
@@ -574,309 +446,8 @@ def _safely(fallback: str, explain: Callable[..., str], *args: Any) -> str:
         return fallback
 
 
-def _explain_malformed(token: Any, exc: BaseException | None) -> str:
-    """Why ``token`` is not a well-formed JWS, found by reading it again without trusting it."""
-    if not isinstance(token, str):
-        what = "bytes" if isinstance(token, bytes | bytearray) else _kind(token)
-        return f"token must be a string, got {what}"
-    if not token.strip():
-        return "token is empty"
-    inner = token.strip()
-    if len(inner) >= 2 and inner[0] == inner[-1] == '"':
-        return _JSON_QUOTED
-    if token[:7].lower() == "bearer ":
-        return 'token starts with "Bearer ": send the bare JWT, without the Authorization scheme'
-    if inner != token and not any(char.isspace() for char in inner):
-        return _around_reason(token, inner)
-    for position, char in enumerate(token):
-        if not char.isascii():
-            return (f"token contains a non-ASCII character (U+{ord(char):04X}) at position "
-                    f"{position}; a JWT is ASCII base64url text")
-    for position, char in enumerate(token):
-        if char.isspace():
-            return (f"token contains whitespace at position {position} (of {len(token)}): "
-                    "was a newline or space copied with it?")
-    segments = token.split(".")
-    if len(segments) == 5:
-        return ("token has 5 segments, so it is an encrypted JWT (JWE); identify needs a "
-                "signed JWT: 3 dot-separated base64url segments")
-    if len(segments) != 3:
-        return ("token is not a JWT: expected 3 dot-separated base64url segments, "
-                f"got {len(segments)}")
-    header_segment, payload_segment, signature_segment = segments
-    header_bytes = _segment_or_reason(header_segment, "header")
-    if isinstance(header_bytes, str):
-        return header_bytes
-    header = _json_or_reason(header_bytes, "header")
-    if isinstance(header, str):
-        return header
-    if header.get("b64", True) is False:
-        return ('header sets "b64": false (an unencoded, detached payload); identify needs '
-                "an ordinary JWT")
-    for name, segment in (("payload", payload_segment), ("signature", signature_segment)):
-        problem = _segment_or_reason(segment, name)
-        if isinstance(problem, str):
-            return problem
-    if "kid" in header and not isinstance(header["kid"], str):
-        return f"header kid must be a string, got {_describe(header['kid'])}"
-    if "crit" in header:
-        return (f"header crit is {_describe(header['crit'])}: no critical header extension is "
-                "supported")
-    detail = f": {_cap(str(exc))}" if exc is not None and str(exc) else ""
-    return f"token is malformed{detail}"
-
-
-def _around_reason(token: str, inner: str) -> str:
-    """Whitespace around an otherwise whitespace-free token: the frontend read a body or a file
-    with its line ending, or the backend printed one."""
-    ends = []
-    if token[0].isspace():
-        ends.append(f"starts with {_whitespace_name(token[0])}")
-    if token[-1].isspace():
-        ends.append(f"ends with {_whitespace_name(token[-1])}")
-    many = len(token) - len(inner) > 1
-    return (f"the jwt {' and '.join(ends)}: trim it (token.trim()) or send it without "
-            f"{'them' if many else 'one'}; a JWT never contains whitespace")
-
-
-def _whitespace_name(char: str) -> str:
-    names = {"\n": "a newline", "\r": "a carriage return", " ": "a space", "\t": "a tab"}
-    return f"{names.get(char, 'whitespace')} (U+{ord(char):04X})"
-
-
-def _segment_or_reason(segment: str, name: str) -> bytes | str:
-    """A base64url segment's bytes, or why it is not one (PyJWT's rules: no junk, optional
-    '=' padding, canonical encoding)."""
-    if not segment:
-        if name == "signature":
-            return "token has no signature (it ends with a dot): unsigned tokens are refused"
-        return f"{name} segment is empty"
-    stripped = segment.rstrip("=")
-    padding = len(segment) - len(stripped)
-    if "+" in stripped or "/" in stripped:
-        return (f"{name} segment is standard base64 (it contains + or /), not base64url: use "
-                "- and _ instead")
-    for char in stripped:
-        if char not in _BASE64URL_CHARS:
-            return f"{name} segment contains {_quote(char)}, which is not a base64url character"
-    if padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1:
-        return f"{name} segment has an impossible base64url length ({len(segment)} characters)"
-    try:
-        decoded = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
-    except (binascii.Error, ValueError):
-        return f"{name} segment is not valid base64url"
-    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped.encode("ascii"):
-        return f"{name} segment is not canonical base64url (its last character has stray bits)"
-    return decoded
-
-
-def _json_or_reason(data: bytes, name: str) -> dict[str, Any] | str:
-    try:
-        value = json.loads(data)  # as PyJWT reads the header
-    except json.JSONDecodeError as exc:
-        return f"{name} is not valid JSON: {exc.msg} at character {exc.pos}"
-    except UnicodeDecodeError as exc:
-        encoding = exc.encoding.upper().replace("-LE", "").replace("-BE", "")
-        return f"{name} is not valid {encoding} (byte {exc.start} is 0x{data[exc.start]:02x})"
-    except RecursionError:
-        return f"{name} nests arrays or objects too deeply"
-    except _READ_ERRORS as exc:
-        return f"{name} is not usable JSON: {_json_error(exc)}"
-    if not isinstance(value, dict):
-        return f"{name} must be a JSON object, got {_kind(value)}"
-    return value
-
-
-def _unverified_header(token: str) -> dict[str, Any] | None:
-    segment = _segment_or_reason(token.split(".", 1)[0], "header")
-    if isinstance(segment, str):
-        return None
-    header = _json_or_reason(segment, "header")
-    return None if isinstance(header, str) else header
-
-
-def _explain_algorithm(token: str) -> str:
-    header = _unverified_header(token)
-    if header is None or "alg" not in header:
-        return 'header has no alg: sign with algorithm "HS256"'
-    alg = header["alg"]
-    if type(alg) is not str:
-        return f'header alg must be the string "HS256", got {_describe(alg)}'
-    quoted = _quote(alg)
-    if not alg:
-        return 'header alg is an empty string; only HS256 is accepted'
-    if alg.lower() == "none":
-        return f"header alg is {quoted}: unsigned tokens are refused"
-    if alg.upper() == ALGORITHM:
-        return f"header alg is {quoted}; only HS256 is accepted (alg is case-sensitive)"
-    if alg[:2] in ("RS", "PS", "ES", "Ed"):
-        return (f"header alg is {quoted}; only HS256 is accepted: identify tokens are signed "
-                "with the help center's shared secret, not a private key")
-    return f"header alg is {quoted}; only HS256 is accepted"
-
-
-def _explain_signature(token: str, secret: str) -> str:
-    """Why the HMAC failed; tries the keys integrators mistakenly sign with (failure path)."""
-    signing_input, _, signature_segment = token.rpartition(".")
-    signature = _segment_or_reason(signature_segment, "signature")
-    if isinstance(signature, str):
-        return signature
-    if len(signature) != hashlib.sha256().digest_size:
-        return (f"{_BAD_SIGNATURE}: the signature is {len(signature)} bytes, an HS256 "
-                "signature is 32: was the token cut or altered?")
-    message = signing_input.encode("ascii")
-    for key, mistake in _mistaken_keys(secret):
-        if hmac.compare_digest(hmac.new(key, message, hashlib.sha256).digest(), signature):
-            return f"{_BAD_SIGNATURE} as given, but it matches {mistake}"
-    return f"{_BAD_SIGNATURE}: {_ELSEWHERE_HINT}"
-
-
-def _mistaken_keys(secret: str) -> list[tuple[bytes, str]]:
-    """Keys integrators sign with by mistake instead of the secret, each with the fix."""
-    key = _HS256.prepare_key(secret)
-    strip = "strip the secret you load from your environment"
-    keys = [(key + ending, f"the secret followed by {what}: {strip}")
-            for ending, what in ((b"\n", "a newline"),
-                                 (b"\r\n", "a Windows line ending (CR LF)"),
-                                 (b"\r", "a carriage return"), (b" ", "a space"),
-                                 (b"\t", "a tab"), (b"\n\n", "two newlines"))]
-    keys += [(quote + key + quote, f"the secret wrapped in {kind}: remove the quotes around it "
-                                   "in your environment file")
-             for quote, kind in ((b'"', "quotes"), (b"'", "single quotes"))]
-    hex_text = secret.strip()
-    if hex_text and len(hex_text) % 2 == 0 and set(hex_text.lower()) <= set("0123456789abcdef"):
-        keys.append((bytes.fromhex(hex_text), "the hex-decoded secret: sign with the secret "
-                                              "string itself, do not decode it"))
-    text = secret.strip().rstrip("=")
-    if text and set(text) <= _BASE64URL_CHARS | {"+", "/"}:
-        try:
-            raw = base64.b64decode(text.replace("-", "+").replace("_", "/")
-                                   + "=" * (-len(text) % 4))
-        except (binascii.Error, ValueError):
-            raw = b""
-        if raw:
-            keys.append((raw, "the base64-decoded secret: sign with the secret string "
-                              "itself, do not decode it"))
-    return keys
-
-
-# -- formatting ------------------------------------------------------------------------------
-
-
-def _cap(text: str) -> str:
-    """At most QUOTE_LIMIT characters, always encodable as UTF-8 (lone surrogates escaped)."""
-    if len(text) > QUOTE_LIMIT:
-        text = text[:QUOTE_LIMIT] + "…"
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _quote(text: str) -> str:
-    return json.dumps(_cap(text), ensure_ascii=False)
-
-
-def _is_number(value: Any) -> bool:
-    return type(value) is int or type(value) is float
-
-
-def _number(value: float) -> str:
-    if type(value) is float:
-        return repr(value)
-    try:
-        digits = str(value)
-    except ValueError:  # more digits than sys.get_int_max_str_digits()
-        return "an integer too long to print"
-    if len(digits) > 30:
-        return f"{digits[:12]}… (an integer of {len(digits.lstrip('-'))} digits)"
-    return digits
-
-
-def _kind(value: Any) -> str:
-    """How an integrator would name the JSON type of ``value``."""
-    if value is None:
-        return "null"
-    if type(value) is bool:
-        return "a boolean"
-    if _is_number(value):
-        return "a number"
-    if type(value) is str:
-        return "a string"
-    if type(value) is list:
-        return "an array"
-    if type(value) is dict:
-        return "an object"
-    return type(value).__name__
-
-
-def _describe(value: Any) -> str:
-    """The JSON type of ``value`` and, for scalars, the value (capped)."""
-    if value is None:
-        return "null"
-    if type(value) is bool:
-        return f"the boolean {'true' if value else 'false'}"
-    if _is_number(value):
-        return f"the number {_number(value)}"
-    if type(value) is str:
-        return f"a string {_quote(value)}"
-    return _kind(value)
-
-
-def _seconds(value: float) -> str:
-    if abs(value) >= 1e15:
-        return f"{value:.3g}"
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.3f}".rstrip("0").rstrip(".")
-
-
-def _span(seconds: float) -> str:
-    """``600 s``, or ``7500 s = 2 h 5 min`` once it is an hour or more. From ten seconds on,
-    whole seconds: with a real clock ``600.212 s`` is noise, while under a second the fraction
-    is the whole story (``0.5 s``)."""
-    if 10 <= abs(seconds) < 1e15:
-        seconds = float(round(seconds))
-    text = f"{_seconds(seconds)} s"
-    if 3600 <= seconds < 1e12:
-        whole = int(seconds)
-        days, rest = divmod(whole, 86400)
-        hours, rest = divmod(rest, 3600)
-        minutes = rest // 60
-        if days:
-            human = f"{days} d {hours} h" if hours else f"{days} d"
-        else:
-            human = f"{hours} h {minutes} min" if minutes else f"{hours} h"
-        text += f" = {human}"
-    return text
-
-
-def _iso(instant: float) -> str:
-    """ISO-8601 UTC with a Z: whole seconds, or milliseconds for a fractional instant."""
-    try:
-        moment = datetime.fromtimestamp(instant, UTC)
-    except (OverflowError, ValueError, OSError):
-        return f"{_seconds(instant)} (seconds since epoch, outside the calendar)"
-    spec = "seconds" if float(instant).is_integer() else "milliseconds"
-    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-def _json_error(exc: BaseException) -> str:
-    message = str(exc)
-    if "integer string conversion" in message:
-        return f"it has an integer of more than {sys.get_int_max_str_digits()} digits"
-    return _cap(message)
-
 
 # -- for logs and the journal ----------------------------------------------------------------
-
-
-def expiry_in_milliseconds(expires_at: float | None) -> str | None:
-    """Why an accepted ``exp`` is almost surely milliseconds (``Date.now()`` without the
-    ``/ 1000``), or None. Identify accepts such a token, as the real service does, but it never
-    expires; this is the warning's reason (``expiry_in_milliseconds``) for whoever shows it."""
-    if expires_at is None or expires_at < _MILLISECONDS_FROM:
-        return None
-    return (f"exp {_seconds(expires_at)} looks like milliseconds ({_iso(expires_at / 1000)} if "
-            "it were): read as seconds, as JWT times are, the token never expires; set exp in "
-            "seconds (Math.floor(Date.now() / 1000) + lifetime)")
 
 
 def sub_is_blank(sub: str) -> bool:
@@ -903,11 +474,11 @@ def unverified_sub(token: str) -> str | None:
         segments = token.split(".")
         if len(segments) != 3:
             return None
-        payload = _segment_or_reason(segments[1], "payload")
+        payload = segment_or_reason(segments[1], "payload")
         if isinstance(payload, str):
             return None
         claims = _STRICT_JSON.decode(payload.decode("utf-8"))
-    except (_DuplicateKey, _NotJsonConstant, *_READ_ERRORS):
+    except (_DuplicateKey, _NotJsonConstant, *READ_ERRORS):
         return None
     sub = claims.get("sub") if type(claims) is dict else None
     if type(sub) is not str or not sub:

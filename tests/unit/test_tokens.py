@@ -732,7 +732,7 @@ def test_a_failing_explanation_still_refuses_with_a_generic_reason(
     def broken(*_args: Any) -> str:
         raise KeyError("an input nobody foresaw")
 
-    monkeypatch.setattr(tokens, "_explain_algorithm", broken)
+    monkeypatch.setattr(tokens, "explain_algorithm", broken)
     error = rejected(jwt.encode(claims(), None, algorithm="none"))
     assert type(error) is WrongAlgorithm
     assert error.reason == "only HS256 is accepted"
