@@ -31,6 +31,7 @@ import importlib.metadata
 import ipaddress
 import json
 import logging.config
+import math
 import os
 import re
 import socket
@@ -339,9 +340,17 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: JSON's grammar allows it, no token can carry it
+        raise ValueError(f"{text} is too large for a JSON number")
+    return value
+
+
 def _json_value(text: str) -> Any:
-    """Strict JSON: NaN and Infinity (which Python's json accepts) are refused."""
-    return json.loads(text, parse_constant=_refuse_constant)
+    """Strict JSON: NaN and Infinity (which Python's json accepts) are refused, and so is a
+    number too large to be finite (1e400)."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
 
 
 def _key_value(text: str, what: str) -> tuple[str, str]:

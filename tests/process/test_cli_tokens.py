@@ -102,6 +102,7 @@ def test_secret_env_signs_with_the_value_as_is() -> None:
     ("--secret", SECRET, *USER, "--expires-in", "1h", "--no-exp"),
     ("--secret", SECRET, *USER, "--claim", "sub=u-1"),  # not JSON: strings are quoted
     ("--secret", SECRET, *USER, "--claim", "exp=NaN"),
+    ("--secret", SECRET, *USER, "--claim", "exp=1e400"),  # not finite: no token carries it
     ("--secret", SECRET, *USER, "--attr", "novalue"),
     ("--secret", SECRET, *USER, "--now", "yesterday"),
     ("--secret", "", *USER),
