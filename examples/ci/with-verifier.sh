@@ -29,6 +29,7 @@ log=${FERNDESK_VERIFIER_LOG:-$workdir/verifier.log}
 export FERNDESK_VERIFIER_ADMIN_TOKEN=${FERNDESK_VERIFIER_ADMIN_TOKEN:-ci-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
 verifier=${FERNDESK_VERIFIER_COMMAND:-ferndesk-verifier}
 
+: >"$log"  # exists before the server's shell opens it: the loop below reads it at once
 $verifier serve --host 127.0.0.1 --port "$port" --seed "$seed" \
   --database-url "sqlite:///$workdir/verifier.db" >"$log" 2>&1 &
 pid=$!
