@@ -53,11 +53,14 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{url} did not answer in 30 s")
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(args: list[str], env: dict[str, str], log: Path | None = None
+          ) -> subprocess.Popen[bytes]:
+    """A server process; its log goes to ``log`` (a real file, as a user's would) if given."""
     verbose = bool(os.environ.get("BENCH_VERBOSE"))
+    sink = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
                             stdout=subprocess.DEVNULL,
-                            stderr=None if verbose else subprocess.DEVNULL)
+                            stderr=None if verbose else sink)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -103,6 +106,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="default: a fresh SQLite file; a PostgreSQL URL must name an "
                              "empty database (the benchmark creates its help center)")
+    parser.add_argument("--log-level", default="info",
+                        help="the verifier's log level (default: info, the server's own "
+                             "default: one line per identify, as a user runs it)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--users", type=int, default=1000,
                         help="returning users the load cycles through (1: one hot row)")
@@ -116,8 +122,9 @@ def main() -> None:
     # BENCH_OURS / BENCH_BASE swap in another entry point, e.g. an instrumented one.
     ours_entry = os.environ.get("BENCH_OURS", "-m verifier").split()
     ours = start([sys.executable, *ours_entry, "serve", "--port", str(ours_port),
-                  "--database-url", db_url, "--admin-token", ADMIN, "--log-level", "warning",
-                  "--workers", str(options.workers)], {})
+                  "--database-url", db_url, "--admin-token", ADMIN,
+                  "--log-level", options.log_level, "--workers", str(options.workers)], {},
+                 log=Path(workdir) / "verifier.log")
     baseline = start([sys.executable, "-m", "uvicorn",
                       os.environ.get("BENCH_BASE", "bench.baseline:app"), "--port",
                       str(base_port), "--no-access-log", "--log-level", "warning"],
