@@ -210,7 +210,5 @@ def create_app(settings: Settings) -> Starlette:
 def app_from_environment() -> Starlette:
     """The factory uvicorn calls: settings come through ``FERNDESK_VERIFIER_*``, and the
     ``serve`` process that exported them has already migrated the database."""
-    from verifier.settings import resolve
-
-    return create_app(dataclasses.replace(resolve({}), migrate_at_start=False))
+    return create_app(dataclasses.replace(Settings.from_env(), migrate_at_start=False))
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.metadata
-import ipaddress
 import json
 import logging.config
 import math
@@ -38,11 +37,8 @@ import socket
 import sys
 import time
 import typing
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from verifier import keys
 from verifier.clock import parse_isoformat
@@ -573,35 +569,23 @@ def token_claims(*, sub: str, email: str, name: str | None, attributes: Sequence
 
 def _fetch_secret(server: str, admin_token: str | None, help_center: str) -> str:
     """The help center's secret, from a running verifier's ``GET /api/emulator/state``."""
-    url = server.rstrip("/") + "/api/emulator/state"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CommandError(f"--server must be an http:// or https:// URL, got {server!r}")
-    headers = {"Accept": "application/json"}
-    if admin_token:
-        headers["Authorization"] = f"Bearer {admin_token}"
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked above)
+    from verifier.client import Unreachable, VerifierClient
+
     try:
-        with _opener(parts.hostname).open(request, timeout=10) as response:
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        raise CommandError(_http_failure(exc.code, url, admin_token)) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise CommandError(f"cannot reach the verifier at {server}: {reason} (is "
+        client = VerifierClient(server, admin_token, timeout=10)
+    except ValueError:
+        raise CommandError(f"--server must be an http:// or https:// URL, got {server!r}"
+                           ) from None
+    url = client.url + "/api/emulator/state"
+    try:
+        answer = client.request("GET", "/api/emulator/state")
+    except Unreachable as exc:
+        raise CommandError(f"cannot reach the verifier at {server}: {exc.reason} (is "
                            f"`ferndesk-verifier serve` running there? set --server or "
                            f"{ENV_PREFIX}URL)") from None
-    return _secret_in_state(body, url, help_center)
-
-
-def _opener(hostname: str) -> urllib.request.OpenerDirector:
-    """A loopback verifier is reached directly, whatever HTTP_PROXY says."""
-    try:
-        loopback = hostname == "localhost" or ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        loopback = False
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}) if loopback
-                                       else urllib.request.ProxyHandler())
+    if answer.status != 200:
+        raise CommandError(_http_failure(answer.status, url, admin_token))
+    return _secret_in_state(answer.json, url, help_center)
 
 
 def _http_failure(status: int, url: str, admin_token: str | None) -> str:
@@ -617,13 +601,11 @@ def _http_failure(status: int, url: str, admin_token: str | None) -> str:
     return f"{url} answered HTTP {status}"
 
 
-def _secret_in_state(body: bytes, url: str, help_center: str) -> str:
+def _secret_in_state(state: Any, url: str, help_center: str) -> str:
     from verifier.tokens import NOT_CONFIGURED_REASON
 
-    try:
-        state = json.loads(body)
-    except ValueError:
-        raise CommandError(f"{url} did not answer JSON") from None
+    if state is None or isinstance(state, str):  # an empty body, or text that is not JSON
+        raise CommandError(f"{url} did not answer JSON")
     centers = state.get("help_centers") if isinstance(state, dict) else None
     if not isinstance(centers, list):
         raise CommandError(f"{url} answered without a help_centers list")

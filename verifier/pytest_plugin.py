@@ -39,39 +39,27 @@ every pytest run of every project that has the package installed.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from verifier.client import Answer, VerifierClient
+
+__all__ = ["Answer", "HelpCenter", "Verifier"]
+
 DEFAULT_DOMAIN = "help.example.test"
 DEFAULT_ORIGIN = "https://app.example.test"
 HELP_CENTERS_PATH = "/api/help-centers"
 CLOCK_PATH = "/api/emulator/clock"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An HTTP answer: status and parsed JSON (None for an empty body)."""
-
-    status: int
-    json: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def error(self) -> dict[str, Any] | None:
-        return self.json.get("error") if isinstance(self.json, dict) else None
 
 
 class Verifier:
@@ -86,6 +74,7 @@ class Verifier:
         self.url = url.rstrip("/")
         self.admin_token = admin_token
         self.shared = shared
+        self._client = VerifierClient(url, admin_token)  # the CLI's client too
         self._made: list[str] = []
         self._clock_found: dict[str, Any] | None = None
 
@@ -106,18 +95,7 @@ class Verifier:
 
     def _send(self, method: str, path: str, body: Any, *, admin: bool,
               headers: dict[str, str] | None) -> Answer:
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if admin:
-            sent["Authorization"] = f"Bearer {self.admin_token}"
-        data = None if body is None else json.dumps(body).encode()
-        # The URL is the verifier's own http(s) address, given by the test session.
-        request = urllib.request.Request(self.url + path, data=data, method=method,  # noqa: S310
-                                         headers=sent)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return _answer(response.status, response.read(), dict(response.headers))
-        except urllib.error.HTTPError as error:
-            return _answer(error.code, error.read(), dict(error.headers))
+        return self._client.request(method, path, body, admin=admin, headers=headers)
 
     def _ok(self, method: str, path: str, body: Any = None) -> Any:
         answer = self.request(method, path, body)
@@ -336,14 +314,6 @@ def _iso(seconds: float) -> str:
 
 def _id(help_center: HelpCenter | str) -> str:
     return help_center if isinstance(help_center, str) else help_center.id
-
-
-def _answer(status: int, raw: bytes, headers: dict[str, str]) -> Answer:
-    try:
-        parsed = json.loads(raw) if raw else None
-    except ValueError:
-        parsed = raw.decode("utf-8", "replace")
-    return Answer(status, parsed, headers)
 
 
 # -- the in-process server ------------------------------------------------------------------

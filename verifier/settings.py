@@ -51,6 +51,12 @@ class Settings:
     # queue on the migration lock.
     migrate_at_start: bool = True
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Every setting from its ``FERNDESK_VERIFIER_*`` variable, else its default: what a
+        ``--workers`` worker builds, with the same checks as the flags (see ``resolve``)."""
+        return resolve({}, environ)
+
 
 class SettingError(ValueError):
     """A flag's or an environment variable's value that cannot be used; the message says why
