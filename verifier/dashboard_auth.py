@@ -61,9 +61,9 @@ def _unb64(text: str) -> bytes | None:
 
 
 def _key(admin_token: str) -> bytes:
-    """The signing key: the admin token never signs anything itself, and a new token means a
-    new key, so every cookie and CSRF token made under the old one stops verifying."""
-    return hmac.new(admin_token.encode("utf-8"), _KEY_LABEL, hashlib.sha256).digest()
+    """The signing key: a new admin token means a new key, so every cookie and CSRF token made
+    under the old one stops verifying."""
+    return keys.key_from_admin_token(admin_token, _KEY_LABEL)
 
 
 def _sign(key: bytes, text: str) -> str:

@@ -42,12 +42,12 @@ widget.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 from typing import Final
 
 from verifier import domains
+from verifier.keys import key_from_admin_token
 
 FRAME_TOKEN_TTL_SECONDS: Final = 300
 MAX_FRAME_TOKEN: Final = 200  # a session id (64 at most), an expiry and a MAC fit easily
@@ -56,15 +56,10 @@ _KEY_LABEL: Final = b"ferndesk-verifier widget frame token v1"
 _MAC_BYTES: Final = 16
 
 
-@functools.lru_cache(maxsize=8)
-def _key(admin_token: str) -> bytes:
-    """The admin token never signs anything itself; a new token voids every frame token."""
-    return hmac.new(admin_token.encode("utf-8"), _KEY_LABEL, hashlib.sha256).digest()
-
-
 def _mac(admin_token: str, widget_id: str, session_id: str, expires: int) -> str:
     message = f"{widget_id}\n{session_id}\n{expires}".encode()
-    digest = hmac.new(_key(admin_token), message, hashlib.sha256).digest()[:_MAC_BYTES]
+    key = key_from_admin_token(admin_token, _KEY_LABEL)
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:_MAC_BYTES]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 

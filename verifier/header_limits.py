@@ -9,8 +9,9 @@ and the log by 131 MB. So, before any handler sees the request:
   browser sends such a value (Chromium cuts a Referer over 4 KiB down to its origin), so
   refusing costs no real caller anything, while cutting an Origin would change the page it names;
 - a ``User-Agent`` over 448 bytes is cut there, visibly (``...[truncated from N bytes]``): it
-  is only shown, never decided on, so the request goes on. 448 keeps the cut value with its
-  suffix under the 500 characters a session row keeps.
+  is only shown, never decided on, so the request goes on. The cut value with its suffix stays
+  under 500 characters, whichever table or page shows it (identify's and ``init``'s sessions
+  alike: neither cuts it again).
 
 Identify is the hot path: this reads ``scope["headers"]`` once and compares lengths only; a
 normal request passes with no copy and no Request object.

@@ -7,6 +7,7 @@ fingerprint so an admin can tell which secret a backend has without the secret i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -31,3 +32,12 @@ def tokens_equal(given: str, expected: str) -> bool:
 
 def generate_admin_token() -> str:
     return "fva_" + secrets.token_urlsafe(24)
+
+
+@functools.lru_cache(maxsize=16)
+def key_from_admin_token(admin_token: str, purpose: bytes) -> bytes:
+    """A signing key for one ``purpose`` (the dashboard's cookies, the widget frame's tokens):
+    the admin token never signs anything itself, each purpose's signatures are useless for the
+    others, and a new admin token voids everything signed under the old one. Every worker
+    shares the token, so they all derive the same key and nothing is stored."""
+    return hmac.new(admin_token.encode("utf-8"), purpose, hashlib.sha256).digest()

@@ -33,8 +33,9 @@ your shared instance runs), pass ``--ferndesk-verifier-database-url URL`` (or se
 ``FERNDESK_VERIFIER_PYTEST_DATABASE_URL``). The plugin resets it before every test: give it a
 throw-away database, never one that holds anything you want to keep.
 
-This module imports only the standard library and pytest at collection time: it is loaded in
-every pytest run of every project that has the package installed.
+This module imports only the standard library, pytest and two of our standard-library-only
+modules (``verifier.client``, ``verifier.clock``) at collection time: it is loaded in every
+pytest run of every project that has the package installed.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from typing import Any
 import pytest
 
 from verifier.client import Answer, VerifierClient
+from verifier.clock import check_instant, isoformat, parse_isoformat
 
 __all__ = ["Answer", "HelpCenter", "Verifier"]
 
@@ -172,7 +174,7 @@ class Verifier:
 
     def now(self) -> float:
         """The emulator's now, as POSIX seconds."""
-        return _posix(self.clock()["now"])
+        return parse_isoformat(self.clock()["now"])
 
     def move_clock(self, seconds: float) -> dict[str, Any]:
         """Move the emulator's clock ``seconds`` on (back, if negative) from where it is now.
@@ -182,7 +184,7 @@ class Verifier:
         another client makes in between is lost (the clock is the whole server's)."""
         clock = self.clock()
         if clock["frozen"]:
-            return self._set_clock({"frozen_at": _iso(_posix(clock["now"]) + seconds)})
+            return self._set_clock({"frozen_at": _iso(parse_isoformat(clock["now"]) + seconds)})
         return self._set_clock({"offset_seconds": clock["offset_seconds"] + seconds})
 
     def freeze_clock(self, at: datetime | float | str | None = None) -> dict[str, Any]:
@@ -298,18 +300,11 @@ def _pytest_id() -> str:
     return "pytest-" + secrets.token_hex(8)
 
 
-def _posix(instant: str) -> float:
-    """POSIX seconds of an instant as the emulator writes it (ISO-8601 with a ``Z``)."""
-    return datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp()
-
-
 def _iso(seconds: float) -> str:
-    """ISO-8601 UTC, to the millisecond (the emulator's own precision)."""
-    try:
-        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
-    except (OverflowError, OSError, ValueError):
-        raise ValueError(f"{seconds!r} is not an instant the emulator's clock can show "
-                         "(1970 to 9998)") from None
+    """``seconds`` as the emulator writes instants; ValueError outside 1970-9998."""
+    text = isoformat(check_instant(seconds, "the instant to freeze the clock at"))
+    assert text is not None
+    return text
 
 
 def _id(help_center: HelpCenter | str) -> str:

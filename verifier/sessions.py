@@ -75,7 +75,7 @@ class Sessions:
             session_id = new_session_id()
             conn.execute(sa.insert(sessions).values(
                 id=session_id, help_center_id=hc.id, origin=origin,
-                user_agent=user_agent[:500] if user_agent else None, started_at=now))
+                user_agent=user_agent, started_at=now))
             _keep_newest(conn, sessions, sessions.c.started_at, hc.id, session_id, keep)
         return {"id": session_id, "started_at": isoformat(now)}
 
