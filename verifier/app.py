@@ -161,9 +161,12 @@ def create_app(settings: Settings) -> Starlette:
             app.state.binder.close()
             engine.dispose()
 
-    async def verifier_error(_request: Request, exc: Exception) -> Response:
+    async def verifier_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, VerifierError)
-        return _error_answer(_request, exc)
+        if isinstance(exc, Unavailable):
+            log.warning("database unavailable: %s", exc.reason)
+            return _error_answer(request, exc, {"Retry-After": "1"})
+        return _error_answer(request, exc)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -201,9 +204,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.store = Store(engine)
     app.state.sessions = Sessions(engine)
     app.state.controls = Controls(engine)
-    app.state.binder = Binder(
-        engine, settings.attempts_kept, settings.sessions_kept,
-        workers_share_file=settings.workers > 1)
+    app.state.binder = Binder(engine, settings.attempts_kept, settings.sessions_kept)
     return app
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from verifier import binding, clock, cors, dashboard_auth, domains, keys, openapi, state, tokens
+from verifier import clock, cors, dashboard_auth, domains, keys, openapi, sessions, state, tokens
 from verifier.routes import admin, widget
 from verifier.settings import ENV_PREFIX, Settings
 
@@ -174,7 +174,7 @@ def limits_block() -> list[str]:
          "`401 invalid_jwt`"),
         ("`nbf` / `iat` clock-skew leeway", f"{tokens.LEEWAY_SECONDS} s",
          "`exp` has none: a token is expired when `exp <= now`"),
-        ("identify `session_id`", f"{binding.MAX_SESSION_ID} ASCII characters",
+        ("identify `session_id`", f"{sessions.MAX_SESSION_ID} ASCII characters",
          "a longer or unknown one starts a new session"),
         ("`Origin` / `Referer` / `domain` as sent", f"{domains.MAX_INPUT_CHARS} characters",
          "refused before parsing (`domain_mismatch` / `422 invalid_request`)"),

@@ -24,13 +24,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from verifier.binding import could_be_session_id, new_session_id
 from verifier.clock import isoformat
 from verifier.errors import InvalidRequest, UnknownWidget
 from verifier.models import help_centers, messages, sessions
 from verifier.store import read_clock
 
 SESSION_COOKIE_PREFIX = "fd_session_"
+MAX_SESSION_ID = 64
+
+
+def new_session_id() -> str:
+    """A session id: ``ses_`` and 96 random bits, the same for ``init`` and identify."""
+    return "ses_" + secrets.token_urlsafe(12)
+
+
+def could_be_session_id(value: str) -> bool:
+    """Whether ``value`` may name a session at all. Ours are short ASCII; anything else is an
+    unknown session without a database read (PostgreSQL would refuse a NUL in the query)."""
+    return 0 < len(value) <= MAX_SESSION_ID and value.isascii() and "\x00" not in value
 
 
 def session_cookie_name(widget_id: str) -> str:

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from verifier import domains, emails, keys, tokens
-from verifier.binding import could_be_session_id
 from verifier.clock import check_instant, check_offset, isoformat, parse_isoformat
 from verifier.errors import CONTRACT_ERRORS, InvalidRequest
 from verifier.identifiers import identifier_problem
@@ -32,6 +31,7 @@ from verifier.models import (
     users,
 )
 from verifier.payloads import string_field
+from verifier.sessions import could_be_session_id
 from verifier.store import read_clock
 from verifier.text import unstorable
 

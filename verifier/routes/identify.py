@@ -2,8 +2,8 @@
 
 The checks run in the contract's order (body, widget, jwt present, domain, token, binding);
 the first that fails answers, and every answer about a known help center is journaled with its
-reason. Database work goes through ``binding.Binder`` on the event loop: on SQLite a call's
-statements take microseconds, far less than a hop to a thread, and calls share commits.
+reason. Database work goes through ``binding.Binder``, which runs it on the writer's thread
+(``writer.py``): the event loop never waits for the database.
 
 The endpoint is a plain ASGI callable rather than a ``Request -> Response`` function: the
 benchmark showed Starlette's per-call request and response objects cost about a fifth of a bare
@@ -24,14 +24,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from verifier import domains, tokens
-from verifier.binding import (
-    Attempt,
-    Binder,
-    Fault,
-    StaleWidget,
-    Widget,
-    could_be_session_id,
-)
+from verifier.binding import Attempt, Binder, Fault
 from verifier.clock import isoformat
 from verifier.cors import cors_headers, preflight_headers
 from verifier.errors import (
@@ -41,11 +34,14 @@ from verifier.errors import (
     InvalidJwt,
     InvalidRequest,
     JwtRequired,
+    Unavailable,
     UnknownWidget,
     VerifierError,
 )
 from verifier.frame_access import issue_frame_token
 from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_body
+from verifier.sessions import could_be_session_id
+from verifier.widget_cache import StaleWidget, Widget
 
 log = logging.getLogger("ferndesk_verifier.identify")
 
@@ -87,7 +83,7 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
     """Run identify; returns (status, JSON payload, whether the caller passed the domain rule).
 
     The body is read once; the call is decided on what this worker remembers of the widget,
-    and decided again on a fresh read if that turned out stale (``binding.Binder.widget``)."""
+    and decided again on a fresh read if that turned out stale (``widget_cache``)."""
     origin = domains.calling_page_origin(headers.get("origin"), headers.get("referer"))
     body: dict[str, Any] | None = None
     session_id: str | None = None
@@ -102,7 +98,15 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
     try:
         return await _decide(*call, fresh=False)
     except StaleWidget:
+        pass
+    try:
         return await _decide(*call, fresh=True)
+    except StaleWidget:
+        # Decided on a fresh read, and the help center changed again before the write: a reset
+        # or state import is replacing it right now.
+        replaced = Unavailable("the help center was replaced (a reset or state import) while "
+                               "this call ran; retry")
+        return replaced.http_status, replaced.body(), False
 
 
 async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origin: str | None,
@@ -111,7 +115,7 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
                   fresh: bool) -> tuple[int, dict[str, Any], bool]:
     widget: Widget | None = None
     try:
-        widget = binder.widget(widget_id, fresh)
+        widget = await binder.widget(widget_id, fresh)
         if unreadable is not None:
             raise unreadable  # journaled if the widget is real
         assert body is not None
@@ -136,6 +140,8 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
             widget, identity, Attempt(origin, "ok", verdict.reason, identity.sub, fingerprint),
             session_id, headers.get("user-agent"), now)
     except VerifierError as error:
+        if isinstance(error, Unavailable) and not error.injected:
+            raise  # the database did not answer: nothing to journal it in (app.py answers)
         # A failure is when an integrator most needs to tell which token was sent: every one
         # that carried a jwt string is journaled and logged with its fingerprint (never the
         # token). The binder's own refusals carry it already.
@@ -177,7 +183,7 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
 async def identify_preflight(request: Request) -> Response:
     """Answer every preflight (the actual call decides); credentials only for allowed pages."""
     binder: Binder = request.app.state.binder
-    widget = binder.widget(request.path_params["widget_id"], fresh=True)
+    widget = await binder.widget(request.path_params["widget_id"], fresh=True)
     origin = request.headers.get("origin")
     allowed = widget is not None and domains.caller_may_identify(widget.domain, origin).allowed
     return Response(status_code=204, headers=preflight_headers(request, allowed))

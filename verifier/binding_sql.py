@@ -1,0 +1,111 @@
+"""The SQL of identify: the widget read, fault consumption, the binding's writes for each
+database, and the journal's pruning. Built from our own constants only.
+
+SQLite runs a successful call's three writes (user, session, journal entry) as three
+statements: in-process, they cost no round trip. PostgreSQL runs them as one statement
+(data-modifying CTEs), so a call costs the server one prepared statement instead of three, and
+a refused binding fails the whole statement, so nothing of the call is written. Its guarded
+forms write only while a remembered widget is still the database's (``widget_cache.GUARD``).
+"""
+
+from __future__ import annotations
+
+from verifier.widget_cache import GUARD
+
+# One indexed read gives identify everything it needs: the help center, its secret, the
+# shared clock, and whether a fault is pending (checked further only if so).
+READ_WIDGET = (
+    "SELECT h.id, h.domain, h.jwt_secret, c.offset_seconds, c.frozen_at, "
+    "EXISTS (SELECT 1 FROM emulator_faults f WHERE f.help_center_id = h.id "
+    "AND f.remaining > 0) "
+    "FROM help_centers h CROSS JOIN emulator_clock c "
+    "WHERE h.widget_id = :widget_id AND c.id = 1"
+)
+# Consume one call of the oldest pending fault. The outer "remaining > 0" makes two racing
+# calls (or workers) unable to both take the last one.
+CONSUME_FAULT = (
+    "UPDATE emulator_faults SET remaining = remaining - 1 WHERE id = ("
+    "SELECT id FROM emulator_faults WHERE help_center_id = :hc AND remaining > 0 "
+    "ORDER BY id LIMIT 1) AND remaining > 0 "
+    "RETURNING code, status, delay_ms, times, remaining"
+)
+UPSERT_USER = (
+    "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
+    "custom_attributes, created_at, last_seen_at) "
+    "VALUES (:hc, :sub, :email, :email_normalized, :name, :attrs, :now, :now) "
+    "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
+    "email_normalized = excluded.email_normalized, name = excluded.name, "
+    "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
+)
+UPDATE_SESSION = (
+    "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
+    "identified_at = :now, origin = :origin, user_agent = :ua "
+    "WHERE id = :id AND help_center_id = :hc RETURNING started_at"
+)
+INSERT_SESSION = (
+    "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
+    "started_at, identified_at) "
+    "VALUES (:id, :hc, :sub, :email, :name, :origin, :ua, :now, :now)"
+)
+INSERT_ATTEMPT = (
+    "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
+    "token_fingerprint) VALUES (:hc, :now, :origin, :code, :reason, :sub, :fp)"
+)
+HOLDER_OF_EMAIL = "SELECT sub FROM users WHERE help_center_id = :hc AND email_normalized = :email"
+HELP_CENTER_EXISTS = "SELECT 1 FROM help_centers WHERE id = :hc"
+PRUNE_ATTEMPTS = (
+    "DELETE FROM identify_attempts WHERE help_center_id = :hc AND id < ("
+    "SELECT COALESCE(MIN(id), 0) FROM (SELECT id FROM identify_attempts "
+    "WHERE help_center_id = :hc ORDER BY id DESC LIMIT :keep) newest)"
+)
+PRUNE_SESSIONS = (
+    "DELETE FROM sessions WHERE help_center_id = :hc AND started_at < ("
+    "SELECT COALESCE(MIN(started_at), 0) FROM (SELECT started_at FROM sessions "
+    "WHERE help_center_id = :hc ORDER BY started_at DESC LIMIT :keep) newest)"
+)
+
+# PostgreSQL: a successful call's writes as one statement, answering (whether it wrote, the
+# continued session's start).
+_NOW = "CAST(:now AS DOUBLE PRECISION)"
+_STARTED = "CAST(NULL AS DOUBLE PRECISION)"
+BIND_NEW = (
+    f"WITH u AS ({UPSERT_USER}), s AS ({INSERT_SESSION}), a AS ({INSERT_ATTEMPT}) "
+    f"SELECT 1, {_STARTED}"
+)
+BIND_CONTINUE = (
+    f"WITH u AS ({UPSERT_USER}), s AS ({UPDATE_SESSION}), a AS ({INSERT_ATTEMPT}) "
+    "SELECT 1, (SELECT started_at FROM s)"
+)
+_GUARDED_UPSERT_USER = (
+    "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
+    "custom_attributes, created_at, last_seen_at) "
+    f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW} FROM g "
+    "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
+    "email_normalized = excluded.email_normalized, name = excluded.name, "
+    "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
+)
+_GUARDED_UPDATE_SESSION = (
+    "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
+    "identified_at = :now, origin = :origin, user_agent = :ua "
+    "WHERE id = :id AND help_center_id = :hc AND EXISTS (SELECT 1 FROM g) "
+    "RETURNING started_at"
+)
+_GUARDED_INSERT_SESSION = (
+    "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
+    f"started_at, identified_at) SELECT :id, :hc, :sub, :email, :name, :origin, :ua, {_NOW}, "
+    f"{_NOW} FROM g"
+)
+_GUARDED_INSERT_ATTEMPT = (
+    "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
+    f"token_fingerprint) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp FROM g"
+)
+GUARDED_BIND_NEW = (
+    f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_INSERT_SESSION}), "
+    f"a AS ({_GUARDED_INSERT_ATTEMPT}) SELECT (SELECT count(*) FROM g), {_STARTED}"
+)
+GUARDED_BIND_CONTINUE = (
+    f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_UPDATE_SESSION}), "
+    f"a AS ({_GUARDED_INSERT_ATTEMPT}) "
+    "SELECT (SELECT count(*) FROM g), (SELECT started_at FROM s)"
+)
+GUARDED_JOURNAL = f"WITH {GUARD} {_GUARDED_INSERT_ATTEMPT} RETURNING 1"
