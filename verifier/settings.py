@@ -47,7 +47,7 @@ class Settings:
     # when the app runs inside someone else's process (the pytest plugin).
     freeze_gc: bool = True
     # Migrate the database when the app starts. A ``--workers`` worker does not: its parent
-    # process migrated before starting any (see cli.serve), so workers start faster and never
+    # process migrated before starting any (see serving.serve), so workers start faster and never
     # queue on the migration lock.
     migrate_at_start: bool = True
 
