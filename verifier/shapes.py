@@ -74,6 +74,8 @@ FaultStatus = Annotated[int, Meta(ge=MIN_FAULT_STATUS, le=MAX_FAULT_STATUS)]
 FaultDelay = Annotated[int, Meta(ge=0, le=MAX_FAULT_DELAY_MS)]
 Remaining = Annotated[int, Meta(ge=0, description="identify calls still to answer with this "
                                                   "fault")]
+# The codes are errors.py's classes: listed from there into the schema (a Literal here would
+# retype them), and checked by the code that takes them in (state.validate_fault).
 ContractCode = Annotated[str, Meta(extra_json_schema={"enum": list(CONTRACT_CODES)})]
 FaultCode = Annotated[str | None, Meta(extra_json_schema={"enum": [*CONTRACT_CODES, None]})]
 AttemptCode = Annotated[str, Meta(description="`ok` on success, else the error code answered",
