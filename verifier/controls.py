@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -21,18 +22,18 @@ from verifier.models import (
     sessions,
     users,
 )
-from verifier.store import read_clock, require_help_center
+from verifier.shapes import Clock, Fault, FaultCreate
+from verifier.store import answered_at, read_clock, require_help_center
 
 
-def clock_json(clock: ClockSetting) -> dict[str, Any]:
-    return {"now": isoformat(clock.now()), "offset_seconds": clock.offset_seconds,
-            "frozen": clock.frozen, "frozen_at": isoformat(clock.frozen_at)}
+def clock_shape(clock: ClockSetting) -> Clock:
+    return Clock(now=answered_at(clock.now()), offset_seconds=clock.offset_seconds,
+                 frozen=clock.frozen, frozen_at=isoformat(clock.frozen_at))
 
 
-def _fault_json(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "times": row.times, "remaining": row.remaining, "code": row.code,
-            "status": row.status, "delay_ms": row.delay_ms,
-            "created_at": isoformat(row.created_at)}
+def _fault(row: Any) -> Fault:
+    return Fault(id=row.id, times=row.times, remaining=row.remaining, code=row.code,
+                 status=row.status, delay_ms=row.delay_ms, created_at=answered_at(row.created_at))
 
 
 class Controls:
@@ -54,35 +55,35 @@ class Controls:
             for table in (users, sessions, identify_attempts, messages, emulator_faults):
                 conn.execute(sa.delete(table).where(table.c.help_center_id == help_center_id))
 
-    def clock(self) -> dict[str, Any]:
+    def clock(self) -> Clock:
         with self.engine.connect() as conn:
-            return clock_json(read_clock(conn))
+            return clock_shape(read_clock(conn))
 
-    def set_clock(self, offset_seconds: float | None, frozen_at: float | None) -> dict[str, Any]:
+    def set_clock(self, offset_seconds: float | None, frozen_at: float | None) -> Clock:
         """An offset shifts now; a frozen instant stops it; neither restores the real clock.
         Freezing keeps the offset at 0 so that unfreezing returns to real time."""
         setting = ClockSetting(offset_seconds or 0.0, frozen_at)
         with self.engine.begin() as conn:
             conn.execute(sa.update(emulator_clock).where(emulator_clock.c.id == 1).values(
                 offset_seconds=setting.offset_seconds, frozen_at=setting.frozen_at))
-        return clock_json(setting)
+        return clock_shape(setting)
 
-    def add_fault(self, help_center_id: str, fault: dict[str, Any]) -> dict[str, Any]:
+    def add_fault(self, help_center_id: str, fault: FaultCreate) -> Fault:
         with self.engine.begin() as conn:
             require_help_center(conn, help_center_id)
             now = read_clock(conn).now()
             inserted = conn.execute(sa.insert(emulator_faults).values(
-                help_center_id=help_center_id, remaining=fault["times"], created_at=now,
-                **fault).returning(emulator_faults))
-            return _fault_json(inserted.one())
+                help_center_id=help_center_id, remaining=fault.times, created_at=now,
+                **msgspec.structs.asdict(fault)).returning(emulator_faults))
+            return _fault(inserted.one())
 
-    def list_faults(self, help_center_id: str) -> list[dict[str, Any]]:
+    def list_faults(self, help_center_id: str) -> list[Fault]:
         with self.engine.connect() as conn:
             require_help_center(conn, help_center_id)
             rows = conn.execute(sa.select(emulator_faults).where(
                 emulator_faults.c.help_center_id == help_center_id).order_by(
                 emulator_faults.c.id))
-            return [_fault_json(row) for row in rows]
+            return [_fault(row) for row in rows]
 
     def clear_faults(self, help_center_id: str) -> None:
         with self.engine.begin() as conn:

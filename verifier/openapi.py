@@ -6,21 +6,25 @@ by tag (meta, widget, admin, emulator). Each entry says what the operation does,
 what it answers on success and which contract errors it can answer. Every error's code, status
 and exact message comes from ``errors.py``; nothing here retypes a message, and the ``Error``
 schema's ``code`` enum is every error class defined there. ``tests/api/test_openapi.py`` checks
-the table against the app's routes both ways.
+the table against the app's routes both ways. The components are not written here: they are
+generated from ``shapes.py`` (``schemas()``), the one declaration of every wire shape.
 
     document()  -> dict              the cached OpenAPI document
+    schemas()   -> dict              components.schemas, generated from shapes.PUBLISHED
     error_rows() -> list[ErrorRow]   the error table (code, status, exact message), for /docs
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from verifier import errors, state
+import msgspec
+
+from verifier import errors, shapes
 from verifier.routes import admin
 
 TITLE = "ferndesk-verifier"
@@ -43,19 +47,7 @@ TAGS: list[dict[str, str]] = [
 # -- the errors, from errors.py --------------------------------------------------------------
 
 
-def _error_classes() -> dict[str, type[errors.VerifierError]]:
-    """Every error class ``errors.py`` defines, by code, in definition order."""
-    found: dict[str, type[errors.VerifierError]] = {}
-    pending = list(errors.VerifierError.__subclasses__())
-    while pending:
-        cls = pending.pop(0)
-        if cls.__module__ == errors.__name__ and hasattr(cls, "code"):
-            found.setdefault(cls.code, cls)
-        pending.extend(cls.__subclasses__())
-    return found
-
-
-ALL_ERRORS = _error_classes()
+ALL_ERRORS = shapes.error_classes()
 # Statuses an error answers besides its class's own (CONTRACT.md section 2, docs/decisions.md).
 OTHER_STATUSES = {"invalid_request": "400 / 408 / 413 / 415 / 422 (405 for a wrong method)",
                   "injected_fault": "any: the fault's"}
@@ -107,224 +99,62 @@ BAD_BODY = (
 INTERNAL = fails("internal_error", "a bug of ours: logged with its traceback, never sent")
 
 
-# -- schemas -----------------------------------------------------------------------------------
+# -- schemas: generated from shapes.py -------------------------------------------------------
+
+REF_TEMPLATE = "#/components/schemas/{name}"
+NULL = {"type": "null"}
 
 
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
+def ref(shape: type[msgspec.Struct]) -> dict[str, Any]:
+    return {"$ref": REF_TEMPLATE.format(name=shape.__name__)}
 
 
-def list_of(name: str) -> dict[str, Any]:
-    return {"type": "array", "items": ref(name)}
+def list_of(shape: type[msgspec.Struct]) -> dict[str, Any]:
+    return {"type": "array", "items": ref(shape)}
 
 
-def obj(required: Iterable[str] = (), description: str = "", /,
-        **properties: Any) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "required": list(required)}
-    if description:
-        schema["description"] = description
-    return schema
+def _plain(schema: Any, inlined: dict[str, Any]) -> Any:
+    """msgspec's JSON Schema in the document's style: a nested-only shape inlined where it is
+    used, ``T | None`` as ``"type": [T, "null"]`` (what /docs and the reference read), an enum
+    typed by its values, and no generated titles."""
+    if isinstance(schema, list):
+        return [_plain(item, inlined) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    target = schema.get("$ref", "").removeprefix(REF_TEMPLATE.format(name=""))
+    if target in inlined:
+        return _plain({k: v for k, v in inlined[target].items() if k != "title"}, inlined)
+    out = {key: _plain(value, inlined) for key, value in schema.items()}
+    options = out.get("anyOf", [])
+    if len(options) == 2 and NULL in options:
+        inner = next(option for option in options if option != NULL)
+        if "type" in inner:
+            out = {**inner, **{k: v for k, v in out.items() if k != "anyOf"},
+                   "type": [inner["type"], "null"]}
+    if "default" in out and out["default"] is None:  # absent is null already: says nothing
+        del out["default"]
+    if "enum" in out and "type" not in out:
+        kinds = {"string" if isinstance(v, str) else "null" for v in out["enum"]}
+        out = {"type": "string" if kinds == {"string"} else ["string", "null"], **out}
+    if "enum" in out and isinstance(out.get("type"), list) and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    return out
 
 
-def text(description: str = "", **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "description": description, **extra}
-
-
-def maybe(description: str = "", **extra: Any) -> dict[str, Any]:
-    return {"type": ["string", "null"], "description": description, **extra}
-
-
-def instant(description: str = "") -> dict[str, Any]:
-    return {"type": "string", "format": "date-time",
-            "description": description or "ISO-8601 in UTC, to the millisecond"}
-
-
-def maybe_instant(description: str) -> dict[str, Any]:
-    return {"type": ["string", "null"], "format": "date-time", "description": description}
-
-
-ATTRIBUTES = {"type": ["object", "null"], "additionalProperties": True,
-              "description": "the token's `customAttributes`, when it had them"}
-IDENTIFIER = {"type": "string", "pattern": f"^{admin.IDENTIFIER.pattern}$"}
-HELP_CENTER_FIELDS = ("id", "name", "domain", "widget_id", "created_at", "has_jwt_secret")
-USER_FIELDS = ("sub", "email", "name", "custom_attributes", "created_at", "last_seen_at")
-SESSION_FIELDS = ("id", "sub", "email", "origin", "user_agent", "started_at", "identified_at")
-ATTEMPT_FIELDS = ("at", "origin", "code", "reason", "sub", "token_fingerprint")
-MESSAGE_FIELDS = ("id", "session_id", "sub", "email", "name", "body", "created_at")
-FAULT_FIELDS = ("id", "times", "remaining", "code", "status", "delay_ms", "created_at")
-FAULT_STATUSES = (state.MIN_FAULT_STATUS, state.MAX_FAULT_STATUS)  # error statuses only
-
-
-def _schemas() -> dict[str, dict[str, Any]]:
-    codes = list(ALL_ERRORS)
-    help_center = {
-        "id": text("the help center's id, used in every admin path"),
-        "name": text(),
-        "domain": text("the help center's host, e.g. `help.example.com`: a bare host (no "
-                       "scheme, port or path), IDNs as punycode"),
-        "widget_id": text("what the SDK's `init` names; public"),
-        "created_at": instant(),
-        "has_jwt_secret": {"type": "boolean"},
-    }
-    user = {
-        "sub": text("the JWT's subject: the user's identity in this help center"),
-        "email": text("bound to this `sub` alone in this help center (case-insensitively)"),
-        "name": maybe("the latest token's `name`"),
-        "custom_attributes": ATTRIBUTES,
-        "created_at": instant(),
-        "last_seen_at": instant("the latest successful identify"),
-    }
-    session = {
-        "id": text("the session's id (`ses_...`)"),
-        "sub": maybe("the identified user's `sub`; `null` while anonymous"),
-        "email": maybe(),
-        "origin": maybe("the calling page's origin"),
-        "user_agent": maybe(),
-        "started_at": instant(),
-        "identified_at": maybe_instant("the latest successful identify; `null` while "
-                                       "anonymous"),
-    }
-    attempt = {
-        "at": instant(),
-        "origin": maybe("the calling page's origin (`Origin`, else the `Referer`'s)"),
-        "code": {"type": "string", "enum": ["ok", *codes],
-                 "description": "`ok` on success, else the error code answered"},
-        "reason": text("why: the emulator's own explanation, never a secret"),
-        "sub": maybe("the `sub` the token claimed (unverified on a failure)"),
-        "token_fingerprint": maybe("`jwt:` and 12 hex digits of the token's SHA-256; never "
-                                   "the token"),
-    }
-    message = {
-        "id": text("`msg_...`"),
-        "session_id": maybe(),
-        "sub": maybe("the session's user, when it was identified"),
-        "email": maybe(),
-        "name": maybe(),
-        "body": text(),
-        "created_at": instant(),
-    }
-    fault = {
-        "id": {"type": "integer"},
-        "times": {"type": "integer", "minimum": 1, "maximum": state.MAX_FAULT_TIMES},
-        "remaining": {"type": "integer", "minimum": 0,
-                      "description": "identify calls still to answer with this fault"},
-        "code": {"type": ["string", "null"], "enum": [*errors.CONTRACT_ERRORS, None]},
-        "status": {"type": ["integer", "null"], "minimum": FAULT_STATUSES[0],
-                   "maximum": FAULT_STATUSES[1]},
-        "delay_ms": {"type": "integer", "minimum": 0, "maximum": state.MAX_FAULT_DELAY_MS},
-        "created_at": instant(),
-    }
-    clock = {
-        "now": instant("now as the emulator sees it"),
-        "offset_seconds": {"type": "number"},
-        "frozen": {"type": "boolean"},
-        "frozen_at": maybe_instant("the instant the clock is stopped at, else `null`"),
-    }
-    return {
-        "Error": obj(["error"], "Every error response (CONTRACT.md section 2).", error=obj(
-            ["code", "message", "reason"],
-            code={"type": "string", "enum": codes},
-            message=text("the exact text an integrator sees in the real product's console"),
-            reason=text("the emulator's own explanation of why; never contains a secret"),
-        )),
-        "Health": obj(["status"], status={"type": "string", "const": "ok"}),
-        "HelpCenter": obj(HELP_CENTER_FIELDS, **help_center),
-        "HelpCenterCreate": obj(
-            ["name", "domain"],
-            name=text(maxLength=200),
-            domain=text("a bare host with a registrable domain, an IP address or `localhost`; "
-                        "a public suffix (`com`, `co.uk`, `github.io`) is refused",
-                        maxLength=300),
-            widget_id={**IDENTIFIER, "description": "chosen widget id; generated when absent"},
-            id={**IDENTIFIER, "description": "chosen id; generated when absent"},
-        ),
-        "Secret": obj(["secret", "created_at", "fingerprint"],
-                      "The only time the secret is ever shown.",
-                      secret=text("the HS256 signing secret (at least 256 bits of randomness)"),
-                      created_at=instant(),
-                      fingerprint=text("`sha256:` and 16 hex digits: tells secrets apart")),
-        "SecretInfo": obj(["created_at", "fingerprint"], "Never the secret.",
-                          created_at=instant(), fingerprint=text()),
-        "User": obj(USER_FIELDS, **user),
-        "Session": obj(SESSION_FIELDS, **session),
-        "Attempt": obj(ATTEMPT_FIELDS, "One identify call, as the journal keeps it.", **attempt),
-        "Message": obj(MESSAGE_FIELDS, "A contact-form message.", **message),
-        "MessageCreate": obj(
-            ["body"],
-            session_id=text("the widget's session; its user is attached to the message",
-                            maxLength=64),
-            email=text(maxLength=320), name=text(maxLength=200), body=text(maxLength=5000)),
-        "NewSession": obj(["session"], session=obj(["id", "started_at"], id=session["id"],
-                                                   started_at=instant(),
-                                                   frame_token=FRAME_TOKEN)),
-        "NewMessage": obj(["message"], message=ref("Message")),
-        "IdentifyRequest": obj(
-            ["jwt"],
-            jwt=text("the HS256 JWT the integrator's backend signed; a non-blank string"),
-            session_id=text("the widget's session; an unknown one starts a new session"),
-        ),
-        "IdentifyResponse": obj(
-            ["user", "session"],
-            user=obj(["sub", "email", "name", "custom_attributes"],
-                     **{k: user[k] for k in ("sub", "email", "name", "custom_attributes")}),
-            session=obj(["id", "sub", "email", "name", "origin", "started_at", "identified_at"],
-                        id=session["id"], sub=text(), email=text(), name=maybe(),
-                        origin=session["origin"], started_at=instant(),
-                        identified_at=instant(), frame_token=FRAME_TOKEN),
-        ),
-        "Clock": obj(list(clock), "The emulator's clock.", **clock),
-        "ClockUpdate": {
-            **obj((), "At most one of the two: `{\"offset_seconds\": N}` shifts now, "
-                      "`{\"frozen_at\": ISO-8601}` stops it, `{}` (or no body) restores the "
-                      "real clock.",
-                  offset_seconds={"type": "number",
-                                  "description": "seconds, within 100 years either way, "
-                                                 "and never putting now before 1970"},
-                  frozen_at={"type": "string", "format": "date-time",
-                             "description": "a naive instant is taken as UTC"}),
-            "maxProperties": 1, "additionalProperties": False},
-        "Fault": obj(FAULT_FIELDS, "An injected fault.", **fault),
-        "FaultCreate": obj(
-            ["times"],
-            "At least one of `code`, `status` and `delay_ms`.",
-            times={"type": "integer", "minimum": 1, "maximum": state.MAX_FAULT_TIMES,
-                   "description": "how many of the next identify calls it answers"},
-            code={"type": "string", "enum": list(errors.CONTRACT_ERRORS),
-                  "description": "answer this contract error, with its exact message"},
-            status={"type": "integer", "minimum": FAULT_STATUSES[0],
-                    "maximum": FAULT_STATUSES[1],
-                    "description": "answer this status (`injected_fault` when no `code`)"},
-            delay_ms={"type": "integer", "minimum": 0, "maximum": state.MAX_FAULT_DELAY_MS,
-                      "description": "wait this long first", "default": 0},
-        ),
-        "State": obj(
-            ["help_centers"],
-            "The whole state: what `GET` exports, `PUT` imports and `serve --seed` loads "
-            "(JSON or TOML). An export carries every field; an import needs only the required "
-            "ones (a missing timestamp is now).",
-            help_centers=list_of("StateHelpCenter"),
-            clock=obj(offset_seconds={"type": "number", "default": 0},
-                      frozen_at=maybe_instant("`null` when the clock runs")),
-        ),
-        "StateHelpCenter": obj(
-            ["id", "domain"], "`name` and `widget_id` default to `id`.",
-            **{k: help_center[k] for k in ("id", "name", "domain", "widget_id", "created_at")},
-            jwt_secret=maybe("the secret itself: the one place it is readable again"),
-            jwt_secret_created_at=maybe_instant("when the secret was made"),
-            users=list_of("StateUser"),
-            sessions=list_of("StateSession"),
-            identify_attempts=list_of("StateAttempt"),
-            messages=list_of("StateMessage"),
-            faults=list_of("StateFault"),
-        ),
-        "StateUser": obj(["sub", "email"], "An import also takes `customAttributes`.", **user),
-        "StateSession": obj(["id"], **session, name=maybe()),
-        "StateAttempt": obj(["code"], **attempt),
-        "StateMessage": obj(["id", "body"], **message),
-        "StateFault": obj(["times"], "A fault without its `id`; `remaining` defaults to "
-                          "`times`.", **{k: v for k, v in fault.items() if k != "id"}),
-    }
+@cache
+def schemas() -> dict[str, Any]:
+    """``components.schemas``: one per shape of ``shapes.PUBLISHED``, in that order."""
+    _, generated = msgspec.json.schema_components(
+        (*shapes.PUBLISHED, *shapes.INLINED), ref_template=REF_TEMPLATE)
+    inlined = {shape.__name__: generated[shape.__name__] for shape in shapes.INLINED}
+    out = {}
+    for shape in shapes.PUBLISHED:
+        schema = {k: v for k, v in generated[shape.__name__].items() if k != "title"}
+        if "description" in schema:  # a docstring's line breaks are not the description's
+            schema["description"] = re.sub(r"(?<!\n)\n(?!\n)", " ", schema["description"])
+        out[shape.__name__] = {**_plain(schema, inlined),
+                               **getattr(shape, "json_schema_extra", {})}
+    return out
 
 
 # -- answers -------------------------------------------------------------------------------------
@@ -353,7 +183,7 @@ def no_content(description: str) -> Answer:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    schema: str | dict[str, Any]  # a component's name, or an inline schema
+    schema: type[msgspec.Struct] | dict[str, Any]  # a shape, or an inline schema
     media_types: tuple[str, ...] = ("application/json",)
     required: bool = True
     description: str = ""
@@ -364,8 +194,6 @@ def path_param(name: str, description: str) -> dict[str, Any]:
             "schema": {"type": "string"}}
 
 
-FRAME_TOKEN = text("what the widget frame of this session opens with "
-                   "(`GET /widget/{widget_id}/frame?token=...`); short-lived")
 HC_ID = path_param("id", "the help center's `id`")
 WIDGET_ID = path_param("widget_id", "the help center's public `widget_id`")
 ORIGIN = {"name": "Origin", "in": "header", "required": False, "schema": {"type": "string"},
@@ -422,7 +250,7 @@ OPERATIONS: tuple[Operation, ...] = (
     # -- meta -----------------------------------------------------------------------------------
     Operation("get", "/healthz", "meta", "getHealth", "Health check",
               "Answers `200 {\"status\": \"ok\"}` once the server accepts requests.",
-              {200: json_answer("the server accepts requests", ref("Health"))}),
+              {200: json_answer("the server accepts requests", ref(shapes.Health))}),
     Operation("get", "/openapi.json", "meta", "getOpenApi", "This OpenAPI document",
               "Describes every route: its parameters, body, answers and the contract errors "
               "each can answer.",
@@ -474,7 +302,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "different `sub` in this help center.\n\n"
         "On success the session and the attempt are recorded, and the contact form of that "
         "session is pre-filled. " + CORS,
-        {200: json_answer("identified", ref("IdentifyResponse"))},
+        {200: json_answer("identified", ref(shapes.IdentifyResponse))},
         (*fails("jwt_required", "`jwt` is missing, blank or not a string"),
          *BAD_BODY[:1],
          *fails("invalid_jwt", "the token fails a check; `reason` names which"),
@@ -484,7 +312,7 @@ OPERATIONS: tuple[Operation, ...] = (
          *BAD_BODY[1:3],
          *fails("invalid_request", "`session_id` is not a string", 422),
          *UNAVAILABLE),
-        Body("IdentifyRequest", WIDGET_MEDIA),
+        Body(shapes.IdentifyRequest, WIDGET_MEDIA),
         (WIDGET_ID, ORIGIN, REFERER),
         any_fault=True,
     ),
@@ -498,7 +326,7 @@ OPERATIONS: tuple[Operation, ...] = (
               "Start an anonymous session",
               "`init`'s anonymous session (origin and user agent recorded). Any page may call "
               "it: only identify has a domain rule. The body is optional. " + CORS,
-              {201: json_answer("the new session", ref("NewSession"))},
+              {201: json_answer("the new session", ref(shapes.NewSession))},
               (*UNKNOWN_WIDGET, *BAD_BODY[:3], *UNAVAILABLE),
               Body({"type": "object"}, WIDGET_MEDIA, required=False,
                    description="ignored: empty, or any JSON object"),
@@ -507,12 +335,12 @@ OPERATIONS: tuple[Operation, ...] = (
               "Send a contact-form message",
               "The widget's contact form. With a `session_id`, the message is tied to the "
               "session and its user. " + CORS,
-              {201: json_answer("the message as stored", ref("NewMessage"))},
+              {201: json_answer("the message as stored", ref(shapes.NewMessage))},
               (*UNKNOWN_WIDGET, *BAD_BODY[:3],
                *fails("invalid_request", "a bad field, or `session_id` is not a session of "
                       "this help center", 422),
                *UNAVAILABLE),
-              Body("MessageCreate", WIDGET_MEDIA), (WIDGET_ID,)),
+              Body(shapes.MessageCreate, WIDGET_MEDIA), (WIDGET_ID,)),
     Operation("options", "/widget/{widget_id}/{kind}", "widget", "widgetPreflight",
               "CORS preflight of the other widget calls",
               "Preflight of `sessions` and `messages`: any origin may call them, never with "
@@ -542,13 +370,13 @@ OPERATIONS: tuple[Operation, ...] = (
            "scheme, port or path; an IDN is stored as punycode) that has a registrable domain, "
            "or an IP address, or `localhost`; a public suffix is refused with "
            "`invalid_request`.",
-           {201: json_answer("the help center", ref("HelpCenter"))},
+           {201: json_answer("the help center", ref(shapes.HelpCenter))},
            fails("conflict", "the chosen `id` or `widget_id` is taken"),
-           body=Body("HelpCenterCreate")),
+           body=Body(shapes.HelpCenterCreate)),
     _admin("get", "/api/help-centers", "admin", "listHelpCenters", "List help centers", "",
-           {200: json_answer("every help center", list_of("HelpCenter"))}),
+           {200: json_answer("every help center", list_of(shapes.HelpCenter))}),
     _admin("get", HC, "admin", "getHelpCenter", "Get a help center", "",
-           {200: json_answer("the help center", ref("HelpCenter"))}, NO_HELP_CENTER,
+           {200: json_answer("the help center", ref(shapes.HelpCenter))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
     _admin("delete", HC, "admin", "deleteHelpCenter", "Delete a help center",
            "Deletes the help center with everything it owns.",
@@ -556,19 +384,20 @@ OPERATIONS: tuple[Operation, ...] = (
     _admin("post", HC + "/jwt-secret", "admin", "generateJwtSecret", "Generate the JWT secret",
            "The only time the secret is ever shown (`Cache-Control: no-store`); "
            "`409 secret_exists` if one exists.",
-           {201: json_answer("the new secret", ref("Secret"), **{"Cache-Control": "no-store"})},
+           {201: json_answer("the new secret", ref(shapes.Secret),
+                             **{"Cache-Control": "no-store"})},
            NO_HELP_CENTER, fails("secret_exists", "the help center already has a secret"),
            parameters=(HC_ID,)),
     _admin("get", HC + "/jwt-secret", "admin", "getJwtSecretInfo", "Describe the JWT secret",
            "When and which secret (its fingerprint), never the secret.",
-           {200: json_answer("the secret's creation time and fingerprint", ref("SecretInfo"))},
+           {200: json_answer("the secret's creation time and fingerprint", ref(shapes.SecretInfo))},
            NO_HELP_CENTER, NO_SECRET, parameters=(HC_ID,)),
     _admin("delete", HC + "/jwt-secret", "admin", "deleteJwtSecret", "Delete the JWT secret",
            "Every token signed with it is invalid from then on.",
            {204: no_content("deleted")}, NO_HELP_CENTER, NO_SECRET, parameters=(HC_ID,)),
     _admin("get", HC + "/users", "admin", "listUsers", "List users",
            "The users identify has bound, one per `sub`.",
-           {200: json_answer("the users", list_of("User"))}, NO_HELP_CENTER,
+           {200: json_answer("the users", list_of(shapes.User))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
     _admin("delete", HC + "/users/{sub}", "admin", "deleteUser", "Delete a user",
            "Re-provisions the user, so its email can be bound to another `sub`.",
@@ -577,18 +406,18 @@ OPERATIONS: tuple[Operation, ...] = (
                  "`sub`"),
            parameters=(HC_ID, SUB)),
     _admin("get", HC + "/sessions", "admin", "listSessions", "List widget sessions", "",
-           {200: json_answer("the sessions", list_of("Session"))}, NO_HELP_CENTER,
+           {200: json_answer("the sessions", list_of(shapes.Session))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
     _admin("get", HC + "/identify-attempts", "admin", "listIdentifyAttempts",
            "List identify attempts",
            "Every identify call of this help center, newest first, with its outcome (`ok` on "
            "success) and reason.",
-           {200: json_answer("the attempts, newest first", list_of("Attempt"))},
+           {200: json_answer("the attempts, newest first", list_of(shapes.Attempt))},
            NO_HELP_CENTER,
            fails("invalid_request", "`limit` is not a whole number in range", 422),
            parameters=(HC_ID, LIMIT)),
     _admin("get", HC + "/messages", "admin", "listMessages", "List contact-form messages", "",
-           {200: json_answer("the messages", list_of("Message"))}, NO_HELP_CENTER,
+           {200: json_answer("the messages", list_of(shapes.Message))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
 
     # -- emulator -------------------------------------------------------------------------------
@@ -602,21 +431,21 @@ OPERATIONS: tuple[Operation, ...] = (
            "faults too); it and its secret stay.",
            {204: no_content("reset")}, NO_HELP_CENTER, parameters=(HC_ID,)),
     _admin("get", EMU + "/clock", "emulator", "getClock", "Read the clock", "",
-           {200: json_answer("the clock", ref("Clock"))}),
+           {200: json_answer("the clock", ref(shapes.Clock))}),
     _admin("put", EMU + "/clock", "emulator", "setClock", "Set the clock",
            "`{\"offset_seconds\": N}` shifts now, `{\"frozen_at\": ISO-8601}` stops it, `{}` "
            "restores the real clock; every expiry, `nbf`/`iat` check and timestamp uses this "
            "now.",
-           {200: json_answer("the clock as set", ref("Clock"))},
-           body=Body("ClockUpdate", required=False)),
+           {200: json_answer("the clock as set", ref(shapes.Clock))},
+           body=Body(shapes.ClockUpdate, required=False)),
     _admin("post", EMU + "/help-centers/{id}/faults", "emulator", "injectFault",
            "Inject a fault",
            "The next `times` identify calls of that help center answer that error (exact "
            "contract message) or status, or wait `delay_ms` first.",
-           {201: json_answer("the fault", ref("Fault"))}, NO_HELP_CENTER,
-           body=Body("FaultCreate"), parameters=(HC_ID,)),
+           {201: json_answer("the fault", ref(shapes.Fault))}, NO_HELP_CENTER,
+           body=Body(shapes.FaultCreate), parameters=(HC_ID,)),
     _admin("get", EMU + "/help-centers/{id}/faults", "emulator", "listFaults", "List faults",
-           "", {200: json_answer("the help center's faults", list_of("Fault"))},
+           "", {200: json_answer("the help center's faults", list_of(shapes.Fault))},
            NO_HELP_CENTER, parameters=(HC_ID,)),
     _admin("delete", EMU + "/help-centers/{id}/faults", "emulator", "clearFaults",
            "Clear faults", "Pending faults are cleared.",
@@ -624,11 +453,11 @@ OPERATIONS: tuple[Operation, ...] = (
     _admin("get", EMU + "/state", "emulator", "exportState", "Export the state",
            "The whole state as JSON, secrets included: the one place they are readable again, "
            "as in any emulator's export.",
-           {200: json_answer("the state", ref("State"), **{"Cache-Control": "no-store"})}),
+           {200: json_answer("the state", ref(shapes.State), **{"Cache-Control": "no-store"})}),
     _admin("put", EMU + "/state", "emulator", "importState", "Import a state",
            "Replaces the whole state with an export (or a seed of the same shape), in one "
            "transaction: on `422` nothing changed.",
-           {204: no_content("replaced")}, body=Body("State")),
+           {204: no_content("replaced")}, body=Body(shapes.State)),
 )
 
 
@@ -654,7 +483,7 @@ def _error_response(failures: list[Failure]) -> dict[str, Any]:
     for failure in failures:
         examples.setdefault(failure.code, {"value": _example(failure)})
     return {"description": "\n".join(lines), "x-error-codes": codes,
-            "content": {"application/json": {"schema": ref("Error"), "examples": examples}}}
+            "content": {"application/json": {"schema": ref(shapes.Error), "examples": examples}}}
 
 
 def _fault_response() -> dict[str, Any]:
@@ -665,7 +494,7 @@ def _fault_response() -> dict[str, Any]:
         f" for `status: {status}`); given a `code`, that code's exact message, at the fault's "
         "status or the code's own.")
     return {"description": description, "x-error-codes": list(errors.CONTRACT_ERRORS),
-            "content": {"application/json": {"schema": ref("Error")}}}
+            "content": {"application/json": {"schema": ref(shapes.Error)}}}
 
 
 def _answer(answer: Answer) -> dict[str, Any]:
@@ -697,8 +526,8 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.parameters:
         out["parameters"] = list(op.parameters)
     if op.body is not None:
-        schema = (ref(op.body.schema) if isinstance(op.body.schema, str)
-                  else op.body.schema)
+        schema = (op.body.schema if isinstance(op.body.schema, dict)
+                  else ref(op.body.schema))
         out["requestBody"] = {
             "required": op.body.required,
             "content": {media: {"schema": schema} for media in op.body.media_types},
@@ -737,7 +566,7 @@ def document() -> dict[str, Any]:
         "tags": TAGS,
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": schemas(),
             "securitySchemes": {BEARER: {
                 "type": "http", "scheme": "bearer",
                 "description": "the admin token: `--admin-token` or "

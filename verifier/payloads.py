@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import Receive
 
 from verifier.errors import InvalidRequest
+from verifier.shapes import MAX_NAME_CHARS
 from verifier.text import unstorable
 
 JSON_TYPES = frozenset({"application/json"})
@@ -94,7 +95,7 @@ def json_type(value: Any) -> str:
 
 
 def string_field(body: dict[str, Any], key: str, *, required: bool = False,
-                 max_length: int = 200) -> str | None:
+                 max_length: int = MAX_NAME_CHARS) -> str | None:
     value = body.get(key)
     if value is None:
         if required:

@@ -29,7 +29,17 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from verifier import clock, cors, dashboard_auth, domains, keys, openapi, sessions, state, tokens
+from verifier import (
+    clock,
+    cors,
+    dashboard_auth,
+    domains,
+    keys,
+    openapi,
+    sessions,
+    shapes,
+    tokens,
+)
 from verifier.routes import admin, widget
 from verifier.settings import ENV_PREFIX, Settings
 
@@ -44,7 +54,7 @@ WHEN = re.compile(r'- `(\w+)`: "(.*)" \((.*)\)$')  # one line of an error answer
 SHAPES = ("HelpCenterCreate", "HelpCenter", "Secret", "SecretInfo", "IdentifyRequest",
           "IdentifyResponse", "User", "Session", "Attempt", "MessageCreate", "Message", "Clock",
           "ClockUpdate", "FaultCreate", "Fault", "State", "StateHelpCenter", "StateUser",
-          "StateSession", "StateAttempt", "StateMessage", "StateFault", "Error")
+          "StateSession", "StateAttempt", "StateMessage", "StateFault", "Error")  # reading order
 
 
 def cell(text: Any) -> str:
@@ -156,7 +166,7 @@ def errors_block() -> list[str]:
 
 def limits_block() -> list[str]:
     defaults = Settings()
-    low, high = openapi.FAULT_STATUSES
+    low, high = shapes.MIN_FAULT_STATUS, shapes.MAX_FAULT_STATUS
     kib = defaults.max_body_bytes // 1024
     rows = [
         ("request body (every JSON call)", f"{defaults.max_body_bytes} bytes ({kib} KiB)",
@@ -184,8 +194,8 @@ def limits_block() -> list[str]:
          "`422 invalid_request`"),
         ("generated JWT secret", f"{keys.SECRET_BYTES * 8} bits of randomness",
          "shown once, by `POST .../jwt-secret`"),
-        ("fault `times`", f"1 to {state.MAX_FAULT_TIMES}", "`422 invalid_request`"),
-        ("fault `delay_ms`", f"0 to {state.MAX_FAULT_DELAY_MS}", "`422 invalid_request`"),
+        ("fault `times`", f"1 to {shapes.MAX_FAULT_TIMES}", "`422 invalid_request`"),
+        ("fault `delay_ms`", f"0 to {shapes.MAX_FAULT_DELAY_MS}", "`422 invalid_request`"),
         ("fault `status`", f"{low} to {high}", "`422 invalid_request`"),
         ("clock `offset_seconds`", f"±{clock.MAX_OFFSET_SECONDS} s (100 years)",
          "`422 invalid_request`"),
@@ -240,7 +250,7 @@ def _fields(schema: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, ...
     for name, field in schema.get("properties", {}).items():
         yield (f"`{prefix}{name}`", _type(field), "yes" if name in required else "",
                _bounds(field), field.get("description", ""))
-        if field.get("type") == "object" and field.get("properties"):
+        if "object" in field.get("type", ()) and field.get("properties"):
             yield from _fields(field, f"{prefix}{name}.")
 
 

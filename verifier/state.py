@@ -1,8 +1,11 @@
 """The whole state as JSON: export it, import it (replacing everything), or merge a seed.
 
-One shape serves three doors: ``GET/PUT /api/emulator/state`` and ``serve --seed FILE``. At its
-smallest it is the contract's seed shape (help centers with a secret and users); an export
-carries more (sessions, attempts, messages, faults, the clock) and imports what it exports.
+One shape (``shapes.State``) serves three doors: ``GET/PUT /api/emulator/state`` and
+``serve --seed FILE``. At its smallest it is the contract's seed shape (help centers with a
+secret and users); an export carries more (sessions, attempts, messages, faults, the clock) and
+imports what it exports. The export builds the structs; the import checks the entries by hand,
+reading their keys and limits from the structs, because its messages (the entry, the field, a
+suggested spelling, the admin API's own wording) are the contract and msgspec's are not.
 Secrets are readable here and nowhere else: importing or exporting a secret is an emulator-only
 power, as in any emulator's export.
 """
@@ -14,6 +17,7 @@ import json
 import re
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -32,6 +36,28 @@ from verifier.models import (
 )
 from verifier.payloads import string_field
 from verifier.sessions import could_be_session_id
+from verifier.shapes import (
+    MAX_CODE_CHARS,
+    MAX_DOMAIN_CHARS,
+    MAX_FAULT_DELAY_MS,
+    MAX_FAULT_STATUS,
+    MAX_FAULT_TIMES,
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SECRET_BYTES,
+    MIN_FAULT_STATUS,
+    MIN_SECRET_BYTES,
+    FaultCreate,
+    State,
+    StateAttempt,
+    StateClock,
+    StateFault,
+    StateHelpCenter,
+    StateMessage,
+    StateSession,
+    StateUser,
+    field_names,
+)
 from verifier.store import read_clock
 from verifier.text import unstorable
 
@@ -43,58 +69,49 @@ class StateError(ValueError):
 # -- export ----------------------------------------------------------------------------------
 
 
-def export_state(engine: Engine) -> dict[str, Any]:
+def export_state(engine: Engine) -> State:
     with engine.connect() as conn:
         clock = read_clock(conn)
-        exported = []
-        for hc in conn.execute(sa.select(help_centers).order_by(help_centers.c.created_at,
-                                                                help_centers.c.id)):
-            owned = _owned_rows(conn, hc.id)
-            exported.append({
-                "id": hc.id,
-                "name": hc.name,
-                "domain": hc.domain,
-                "widget_id": hc.widget_id,
-                "created_at": isoformat(hc.created_at),
-                "jwt_secret": hc.jwt_secret,
-                "jwt_secret_created_at": isoformat(hc.jwt_secret_created_at),
-                **owned,
-            })
-    return {"help_centers": exported,
-            "clock": {"offset_seconds": clock.offset_seconds,
-                      "frozen_at": isoformat(clock.frozen_at)}}
+        exported = [_exported_help_center(conn, hc) for hc in conn.execute(
+            sa.select(help_centers).order_by(help_centers.c.created_at, help_centers.c.id))]
+    return State(help_centers=exported,
+                 clock=StateClock(offset_seconds=clock.offset_seconds,
+                                  frozen_at=isoformat(clock.frozen_at)))
 
 
-def _owned_rows(conn: Connection, hc_id: str) -> dict[str, list[dict[str, Any]]]:
-    def rows(table: sa.Table, order: sa.Column[Any]) -> list[dict[str, Any]]:
-        selected = conn.execute(sa.select(table).where(table.c.help_center_id == hc_id)
-                                .order_by(order))
-        return [_exported_row(table, dict(row._mapping)) for row in selected]
+def _exported_help_center(conn: Connection, hc: Any) -> StateHelpCenter:
+    def rows(table: sa.Table, order: sa.Column[Any]) -> list[Any]:
+        return list(conn.execute(sa.select(table).where(table.c.help_center_id == hc.id)
+                                 .order_by(order)))
 
-    return {
-        "users": rows(users, users.c.id),
-        "sessions": rows(sessions, sessions.c.started_at),
-        "identify_attempts": rows(identify_attempts, identify_attempts.c.id),
-        "messages": rows(messages, messages.c.created_at),
-        "faults": rows(emulator_faults, emulator_faults.c.id),
-    }
-
-
-_INTERNAL = {"help_center_id", "email_normalized"}
-_SURROGATE_IDS = {"users", "identify_attempts", "emulator_faults"}  # autoincrement: not exported
-
-
-def _exported_row(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key in _INTERNAL or (key == "id" and table.name in _SURROGATE_IDS):
-            continue
-        if key == "custom_attributes" and value is not None:
-            value = json.loads(value)
-        elif isinstance(table.c[key].type, sa.Double):
-            value = isoformat(value)
-        out[key] = value
-    return out
+    return StateHelpCenter(
+        id=hc.id, name=hc.name, domain=hc.domain, widget_id=hc.widget_id,
+        created_at=isoformat(hc.created_at), jwt_secret=hc.jwt_secret,
+        jwt_secret_created_at=isoformat(hc.jwt_secret_created_at),
+        users=[StateUser(sub=row.sub, email=row.email, name=row.name,
+                         custom_attributes=None if row.custom_attributes is None
+                         else json.loads(row.custom_attributes),
+                         created_at=isoformat(row.created_at),
+                         last_seen_at=isoformat(row.last_seen_at))
+               for row in rows(users, users.c.id)],
+        sessions=[StateSession(id=row.id, sub=row.sub, email=row.email, name=row.name,
+                               origin=row.origin, user_agent=row.user_agent,
+                               started_at=isoformat(row.started_at),
+                               identified_at=isoformat(row.identified_at))
+                  for row in rows(sessions, sessions.c.started_at)],
+        identify_attempts=[StateAttempt(at=isoformat(row.at), origin=row.origin, code=row.code,
+                                        reason=row.reason, sub=row.sub,
+                                        token_fingerprint=row.token_fingerprint)
+                           for row in rows(identify_attempts, identify_attempts.c.id)],
+        messages=[StateMessage(id=row.id, session_id=row.session_id, sub=row.sub,
+                               email=row.email, name=row.name, body=row.body,
+                               created_at=isoformat(row.created_at))
+                  for row in rows(messages, messages.c.created_at)],
+        faults=[StateFault(times=row.times, remaining=row.remaining, code=row.code,
+                           status=row.status, delay_ms=row.delay_ms,
+                           created_at=isoformat(row.created_at))
+                for row in rows(emulator_faults, emulator_faults.c.id)],
+    )
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -105,23 +122,17 @@ def _exported_row(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
 # column can hold it. An import is a back door, not a way round those checks: a widget_id with a
 # space breaks the widget's cookie, a 10,000-character sub breaks PostgreSQL's unique index.
 
-TOP_KEYS = frozenset({"help_centers", "clock"})
-CLOCK_KEYS = frozenset({"offset_seconds", "frozen_at"})
-HELP_CENTER_KEYS = frozenset({"id", "name", "domain", "widget_id", "created_at", "jwt_secret",
-                              "jwt_secret_created_at", "users", "sessions", "identify_attempts",
-                              "messages", "faults"})
-USER_KEYS = frozenset({"sub", "email", "name", "custom_attributes", "customAttributes",
-                       "created_at", "last_seen_at"})
-SESSION_KEYS = frozenset({"id", "sub", "email", "name", "origin", "user_agent", "started_at",
-                          "identified_at"})
-ATTEMPT_KEYS = frozenset({"at", "origin", "code", "reason", "sub", "token_fingerprint"})
-MESSAGE_KEYS = frozenset({"id", "session_id", "sub", "email", "name", "body", "created_at"})
-FAULT_KEYS = frozenset({"times", "remaining", "code", "status", "delay_ms", "created_at"})
-
-MIN_SECRET_BYTES = keys.SECRET_BYTES  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)
-MAX_SECRET_BYTES = 1024
-MAX_ROW_ID_CHARS = 64  # sessions.id, messages.id, messages.session_id
-MAX_CODE_CHARS = 32  # identify_attempts.code, identify_attempts.token_fingerprint
+# The keys each entry may have are its shape's fields (``shapes.py``); a user also takes the
+# token's spelling of its attributes, so that a seed can be written from the claims.
+TOP_KEYS = field_names(State)
+CLOCK_KEYS = field_names(StateClock)
+HELP_CENTER_KEYS = field_names(StateHelpCenter)
+USER_KEYS = field_names(StateUser) | {"customAttributes"}
+SESSION_KEYS = field_names(StateSession)
+ATTEMPT_KEYS = field_names(StateAttempt)
+MESSAGE_KEYS = field_names(StateMessage)
+FAULT_KEYS = field_names(StateFault)
+MAX_ROW_ID_CHARS = MAX_ID_CHARS  # sessions.id, messages.id, messages.session_id
 
 
 class _Seen:
@@ -183,7 +194,7 @@ def _spelling(key: str, known: frozenset[str]) -> str | None:
 
 
 def _field(entry: dict[str, Any], key: str, where: str, *, required: bool = False,
-           max_length: int = 200) -> str | None:
+           max_length: int = MAX_NAME_CHARS) -> str | None:
     """A text field checked by the admin API's own ``payloads.string_field``."""
     try:
         return string_field(entry, key, required=required, max_length=max_length)
@@ -193,7 +204,7 @@ def _field(entry: dict[str, Any], key: str, where: str, *, required: bool = Fals
 
 def _identifier(entry: dict[str, Any], key: str, where: str, *,
                 required: bool = False) -> str | None:
-    value = _field(entry, key, where, required=required, max_length=64)
+    value = _field(entry, key, where, required=required, max_length=MAX_ID_CHARS)
     if value is None:
         return None
     problem = identifier_problem(value)
@@ -225,7 +236,7 @@ def _load_help_center(conn: Connection, entry: Any, where: str, now: float,
     hc_id = _identifier(entry, "id", where, required=True)
     assert hc_id is not None
     seen.claim("help center id", hc_id, where, "id", hc_id)
-    raw_domain = _field(entry, "domain", where, required=True, max_length=300)
+    raw_domain = _field(entry, "domain", where, required=True, max_length=MAX_DOMAIN_CHARS)
     assert raw_domain is not None
     try:
         domain = domains.normalize_help_center_domain(raw_domain)
@@ -376,12 +387,12 @@ def _load_fault(conn: Connection, hc_id: str, row: Any, where: str, now: float) 
     _object(row, where)
     _known_keys(row, FAULT_KEYS, where)
     fault = validate_fault(row, where)
-    remaining = row.get("remaining", fault["times"])
+    remaining = row.get("remaining", fault.times)
     if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining < 0:
         raise StateError(f"{where}.remaining: remaining must be a whole number >= 0")
     conn.execute(sa.insert(emulator_faults).values(
         help_center_id=hc_id, remaining=remaining,
-        created_at=_instant(row, "created_at", where) or now, **fault))
+        created_at=_instant(row, "created_at", where) or now, **msgspec.structs.asdict(fault)))
 
 
 def _load_clock(conn: Connection, clock: Any) -> None:
@@ -398,14 +409,7 @@ def _load_clock(conn: Connection, clock: Any) -> None:
         offset_seconds=float(offset), frozen_at=_instant(clock, "frozen_at", "clock")))
 
 
-MAX_FAULT_DELAY_MS = 60_000
-MAX_FAULT_TIMES = 100_000
-
-
-MIN_FAULT_STATUS, MAX_FAULT_STATUS = 400, 599
-
-
-def validate_fault(body: dict[str, Any], where: str = "") -> dict[str, Any]:
+def validate_fault(body: dict[str, Any], where: str = "") -> FaultCreate:
     """``{"times", "code"?, "status"?, "delay_ms"?}`` checked: the values a fault row holds.
 
     A fault answers with a JSON error body, so its status is an error status, 400-599: a 1xx,
@@ -435,7 +439,7 @@ def validate_fault(body: dict[str, Any], where: str = "") -> dict[str, Any]:
                          f"{MAX_FAULT_DELAY_MS}")
     if code is None and status is None and not delay:
         raise StateError(f"{where + ': ' if where else ''}give a code, a status or a delay_ms")
-    return {"times": times, "code": code, "status": status, "delay_ms": delay}
+    return FaultCreate(times=times, code=code, status=status, delay_ms=delay)
 
 
 # -- field readers ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@ emulator's clock as the admin API and the dashboard read it.
 
 These run on SQLAlchemy Core through the engine's pool, from Starlette's thread pool (admin
 handlers are plain functions). Each function is one short transaction. Uniqueness and cascades
-are the schema's job; here we only turn its refusals into contract errors.
+are the schema's job; here we only turn its refusals into contract errors. What they return
+are the wire shapes of ``shapes.py``, which the admin API encodes as they are.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from verifier.models import (
     sessions,
     users,
 )
+from verifier.shapes import Attempt, HelpCenter, Message, Secret, SecretInfo, Session, User
 
 
 def read_clock(conn: Connection) -> ClockSetting:
@@ -36,15 +38,17 @@ def read_clock(conn: Connection) -> ClockSetting:
     return ClockSetting() if row is None else ClockSetting(row[0], row[1])
 
 
-def _help_center_json(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "domain": row.domain,
-        "widget_id": row.widget_id,
-        "created_at": isoformat(row.created_at),
-        "has_jwt_secret": row.jwt_secret is not None,
-    }
+def _help_center(row: Any) -> HelpCenter:
+    return HelpCenter(id=row.id, name=row.name, domain=row.domain, widget_id=row.widget_id,
+                      created_at=answered_at(row.created_at),
+                      has_jwt_secret=row.jwt_secret is not None)
+
+
+def answered_at(instant: float) -> str:
+    """A stored, non-null instant as the answers write it."""
+    text = isoformat(instant)
+    assert text is not None
+    return text
 
 
 def require_help_center(conn: Connection, help_center_id: str) -> Any:
@@ -65,7 +69,7 @@ class Store:
     # -- help centers ------------------------------------------------------------------------
 
     def create_help_center(self, name: str, domain: str, widget_id: str | None,
-                           help_center_id: str | None) -> dict[str, Any]:
+                           help_center_id: str | None) -> HelpCenter:
         with self.engine.begin() as conn:
             now = read_clock(conn).now()
             values = {
@@ -87,17 +91,17 @@ class Store:
                 conn.execute(sa.insert(help_centers).values(values))
             except sa.exc.IntegrityError:
                 raise Conflict("the id or widget_id was taken by a concurrent call") from None
-            return _help_center_json(require_help_center(conn, str(values["id"])))
+            return _help_center(require_help_center(conn, str(values["id"])))
 
-    def list_help_centers(self) -> list[dict[str, Any]]:
+    def list_help_centers(self) -> list[HelpCenter]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(help_centers).order_by(help_centers.c.created_at, help_centers.c.id))
-            return [_help_center_json(row) for row in rows]
+            return [_help_center(row) for row in rows]
 
-    def get_help_center(self, help_center_id: str) -> dict[str, Any]:
+    def get_help_center(self, help_center_id: str) -> HelpCenter:
         with self.engine.connect() as conn:
-            return _help_center_json(require_help_center(conn, help_center_id))
+            return _help_center(require_help_center(conn, help_center_id))
 
     def delete_help_center(self, help_center_id: str) -> None:
         with self.engine.begin() as conn:
@@ -114,7 +118,7 @@ class Store:
 
     # -- the JWT secret ----------------------------------------------------------------------
 
-    def generate_secret(self, help_center_id: str) -> dict[str, Any]:
+    def generate_secret(self, help_center_id: str) -> Secret:
         secret = keys.generate_secret()
         with self.engine.begin() as conn:
             require_help_center(conn, help_center_id)
@@ -133,15 +137,15 @@ class Store:
                     f"help center {help_center_id!r} has a secret "
                     f"({existing.jwt_secret_fingerprint}, created "
                     f"{isoformat(existing.jwt_secret_created_at)}); DELETE it first")
-        return {"secret": secret, "created_at": isoformat(now), "fingerprint": fingerprint}
+        return Secret(secret=secret, created_at=answered_at(now), fingerprint=fingerprint)
 
-    def secret_info(self, help_center_id: str) -> dict[str, Any]:
+    def secret_info(self, help_center_id: str) -> SecretInfo:
         with self.engine.connect() as conn:
             row = require_help_center(conn, help_center_id)
         if row.jwt_secret is None:
             raise NoSecret(f"help center {help_center_id!r} has no JWT secret; POST to generate")
-        return {"created_at": isoformat(row.jwt_secret_created_at),
-                "fingerprint": row.jwt_secret_fingerprint}
+        return SecretInfo(created_at=answered_at(row.jwt_secret_created_at),
+                          fingerprint=row.jwt_secret_fingerprint)
 
     def jwt_secret_and_now(self, help_center_id: str) -> tuple[str | None, float]:
         """The help center's secret itself (None when it has none) and the emulator's now, read
@@ -169,22 +173,18 @@ class Store:
 
     # -- what identify produced --------------------------------------------------------------
 
-    def list_users(self, help_center_id: str) -> list[dict[str, Any]]:
+    def list_users(self, help_center_id: str) -> list[User]:
         with self.engine.connect() as conn:
             require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(users).where(users.c.help_center_id == help_center_id)
                 .order_by(users.c.created_at, users.c.id))
             return [
-                {
-                    "sub": row.sub,
-                    "email": row.email,
-                    "name": row.name,
-                    "custom_attributes": None if row.custom_attributes is None
-                    else json.loads(row.custom_attributes),
-                    "created_at": isoformat(row.created_at),
-                    "last_seen_at": isoformat(row.last_seen_at),
-                }
+                User(sub=row.sub, email=row.email, name=row.name,
+                     custom_attributes=None if row.custom_attributes is None
+                     else json.loads(row.custom_attributes),
+                     created_at=answered_at(row.created_at),
+                     last_seen_at=answered_at(row.last_seen_at))
                 for row in rows
             ]
 
@@ -196,26 +196,20 @@ class Store:
             if gone.rowcount == 0:
                 raise NotFound(f"no user with sub {sub!r} in help center {help_center_id!r}")
 
-    def list_sessions(self, help_center_id: str) -> list[dict[str, Any]]:
+    def list_sessions(self, help_center_id: str) -> list[Session]:
         with self.engine.connect() as conn:
             require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(sessions).where(sessions.c.help_center_id == help_center_id)
                 .order_by(sessions.c.started_at.desc()))
             return [
-                {
-                    "id": row.id,
-                    "sub": row.sub,
-                    "email": row.email,
-                    "origin": row.origin,
-                    "user_agent": row.user_agent,
-                    "started_at": isoformat(row.started_at),
-                    "identified_at": isoformat(row.identified_at),
-                }
+                Session(id=row.id, sub=row.sub, email=row.email, origin=row.origin,
+                        user_agent=row.user_agent, started_at=answered_at(row.started_at),
+                        identified_at=isoformat(row.identified_at))
                 for row in rows
             ]
 
-    def list_attempts(self, help_center_id: str, limit: int) -> list[dict[str, Any]]:
+    def list_attempts(self, help_center_id: str, limit: int) -> list[Attempt]:
         with self.engine.connect() as conn:
             require_help_center(conn, help_center_id)
             rows = conn.execute(
@@ -223,32 +217,19 @@ class Store:
                 .where(identify_attempts.c.help_center_id == help_center_id)
                 .order_by(identify_attempts.c.id.desc()).limit(limit))
             return [
-                {
-                    "at": isoformat(row.at),
-                    "origin": row.origin,
-                    "code": row.code,
-                    "reason": row.reason,
-                    "sub": row.sub,
-                    "token_fingerprint": row.token_fingerprint,
-                }
+                Attempt(at=answered_at(row.at), origin=row.origin, code=row.code, reason=row.reason,
+                        sub=row.sub, token_fingerprint=row.token_fingerprint)
                 for row in rows
             ]
 
-    def list_messages(self, help_center_id: str) -> list[dict[str, Any]]:
+    def list_messages(self, help_center_id: str) -> list[Message]:
         with self.engine.connect() as conn:
             require_help_center(conn, help_center_id)
             rows = conn.execute(
                 sa.select(messages).where(messages.c.help_center_id == help_center_id)
                 .order_by(messages.c.created_at))
             return [
-                {
-                    "id": row.id,
-                    "session_id": row.session_id,
-                    "sub": row.sub,
-                    "email": row.email,
-                    "name": row.name,
-                    "body": row.body,
-                    "created_at": isoformat(row.created_at),
-                }
+                Message(id=row.id, session_id=row.session_id, sub=row.sub, email=row.email,
+                        name=row.name, body=row.body, created_at=answered_at(row.created_at))
                 for row in rows
             ]

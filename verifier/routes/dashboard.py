@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
+import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -56,6 +57,7 @@ from verifier.errors import InvalidRequest, NotFound, VerifierError
 from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.inspection import Inspection, inspect_token, render
 from verifier.plot import OUTCOMES, build_plot, colour_of, outcome_order
+from verifier.shapes import MAX_NAME_CHARS, Attempt, Secret
 from verifier.store import Store
 
 ATTEMPTS_READ: Final = 1000  # the journal's default bound: the plot covers all of it
@@ -191,8 +193,8 @@ async def create_help_center(request: Request, session: DashboardSession,
         name = values["name"].strip()
         if not name:
             raise InvalidRequest("name: give the help center a name", status=422)
-        if len(name) > 200:
-            raise InvalidRequest("name is longer than 200 characters", status=422)
+        if len(name) > MAX_NAME_CHARS:
+            raise InvalidRequest(f"name is longer than {MAX_NAME_CHARS} characters", status=422)
         try:
             domain = domains.normalize_help_center_domain(values["domain"].strip())
         except domains.InvalidHelpCenterDomain as refused:
@@ -209,17 +211,17 @@ async def create_help_center(request: Request, session: DashboardSession,
     except VerifierError as error:
         return await _index(request, session, error.http_status, Alert.of("create", error),
                             values)
-    return redirect(help_center_url(created["id"], "created"))
+    return redirect(help_center_url(created.id, "created"))
 
 
 # -- one help center -------------------------------------------------------------------------
 
 
-def filter_attempts(attempts: list[dict[str, Any]], outcome: str) -> list[dict[str, Any]]:
+def filter_attempts(attempts: list[Attempt], outcome: str) -> list[Attempt]:
     if outcome == "failures":
-        return [a for a in attempts if a["code"] != "ok"]
+        return [a for a in attempts if a.code != "ok"]
     if outcome:
-        return [a for a in attempts if a["code"] == outcome]
+        return [a for a in attempts if a.code == outcome]
     return attempts
 
 
@@ -228,11 +230,11 @@ def _outcome_param(request: Request) -> str:
     return outcome if outcome == "failures" or OUTCOME_NAME.fullmatch(outcome) else ""
 
 
-def log_context(help_center_id: str, attempts: list[dict[str, Any]],
+def log_context(help_center_id: str, attempts: list[Attempt],
                 outcome: str) -> dict[str, Any]:
     shown = filter_attempts(attempts, outcome)
     choices = [("", "All outcomes"), ("failures", "Failures only")] + [
-        (code, code) for code in outcome_order(set(OUTCOMES) | {a["code"] for a in attempts}
+        (code, code) for code in outcome_order(set(OUTCOMES) | {a.code for a in attempts}
                                                | ({outcome} - {"", "failures"}))]
     live = f"/ui/help-centers/{quote(help_center_id, safe='')}/log"
     if outcome:
@@ -244,7 +246,7 @@ def log_context(help_center_id: str, attempts: list[dict[str, Any]],
 
 def _help_center_data(store: Store, help_center_id: str) -> dict[str, Any]:
     hc = store.get_help_center(help_center_id)
-    secret = store.secret_info(help_center_id) if hc["has_jwt_secret"] else None
+    secret = store.secret_info(help_center_id) if hc.has_jwt_secret else None
     now = store.emulator_now()
     sessions = store.list_sessions(help_center_id)
     messages = store.list_messages(help_center_id)
@@ -254,7 +256,7 @@ def _help_center_data(store: Store, help_center_id: str) -> dict[str, Any]:
         "users": store.list_users(help_center_id),
         "sessions": sessions[:SESSIONS_SHOWN],
         "sessions_total": len(sessions),
-        "sessions_identified": sum(1 for s in sessions if s["identified_at"]),
+        "sessions_identified": sum(1 for s in sessions if s.identified_at),
         "attempts": store.list_attempts(help_center_id, ATTEMPTS_READ),
         "messages": list(reversed(messages))[:MESSAGES_SHOWN],
         "messages_total": len(messages),
@@ -264,7 +266,7 @@ def _help_center_data(store: Store, help_center_id: str) -> dict[str, Any]:
 
 async def _help_center_page(request: Request, session: DashboardSession,
                             help_center_id: str, *, status: int = 200,
-                            alert: Alert | None = None, secret: dict[str, Any] | None = None,
+                            alert: Alert | None = None, secret: Secret | None = None,
                             debugger: dict[str, Any] | None = None) -> Response:
     try:
         data = await run_in_threadpool(_help_center_data, _store(request), help_center_id)
@@ -278,13 +280,13 @@ async def _help_center_page(request: Request, session: DashboardSession,
             alert = Alert(done[0], done[1], kind="notice")
     outcome = _outcome_param(request)
     port = f":{request.url.port}" if request.url.port else ""
-    domain = data["hc"]["domain"]
+    domain = data["hc"].domain
     domain = f"[{domain}]" if ":" in domain else domain
     context = {
         **data,
         **log_context(help_center_id, data["attempts"], outcome),
         "base": help_center_url(help_center_id),
-        "plot": build_plot(data["attempts"]),
+        "plot": build_plot(msgspec.to_builtins(data["attempts"])),
         "alert": alert,
         "secret": secret,
         "debugger": debugger,

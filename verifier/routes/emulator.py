@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from verifier.clock import check_offset, parse_isoformat
 from verifier.controls import Controls
 from verifier.errors import InvalidRequest
 from verifier.payloads import read_json_object
-from verifier.routes.admin import admin_only
+from verifier.routes.admin import ShapeResponse, admin_only
 from verifier.state import StateError, export_state, import_state, validate_fault
 
 MAX_STATE_BYTES = 32 * 1024 * 1024  # an export is larger than an identify body
@@ -40,7 +40,7 @@ async def reset_help_center(request: Request) -> Response:
 
 @admin_only
 async def get_clock(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(_controls(request).clock))
+    return ShapeResponse(await run_in_threadpool(_controls(request).clock))
 
 
 @admin_only
@@ -68,7 +68,7 @@ async def put_clock(request: Request) -> Response:
         if frozen_at is None:
             raise InvalidRequest("frozen_at must be an ISO-8601 instant between 1970 and "
                                  "9998, e.g. 2026-11-24T10:00:00Z", status=422)
-    return JSONResponse(await run_in_threadpool(_controls(request).set_clock, offset, frozen_at))
+    return ShapeResponse(await run_in_threadpool(_controls(request).set_clock, offset, frozen_at))
 
 
 @admin_only
@@ -80,12 +80,12 @@ async def add_fault(request: Request) -> Response:
         raise InvalidRequest(str(exc), status=422) from None
     created = await run_in_threadpool(_controls(request).add_fault, request.path_params["id"],
                                       fault)
-    return JSONResponse(created, status_code=201)
+    return ShapeResponse(created, status_code=201)
 
 
 @admin_only
 async def list_faults(request: Request) -> Response:
-    return JSONResponse(
+    return ShapeResponse(
         await run_in_threadpool(_controls(request).list_faults, request.path_params["id"]))
 
 
@@ -98,7 +98,7 @@ async def clear_faults(request: Request) -> Response:
 @admin_only
 async def get_state(request: Request) -> Response:
     exported = await run_in_threadpool(export_state, request.app.state.engine)
-    return JSONResponse(exported, headers={"Cache-Control": "no-store"})
+    return ShapeResponse(exported, headers={"Cache-Control": "no-store"})
 
 
 @admin_only

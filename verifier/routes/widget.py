@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from verifier import domains
+from verifier import domains, shapes
 from verifier.cors import cors_headers, preflight_headers
 from verifier.frame_access import (
     issue_frame_token,
@@ -81,13 +81,13 @@ async def post_message(request: Request) -> Response:
     """``POST /widget/{widget_id}/messages``: the contact form's submission."""
     body = await read_json_object(request, request.app.state.settings.max_body_bytes,
                                   WIDGET_TYPES)
-    text = string_field(body, "body", required=True, max_length=5000)
+    text = string_field(body, "body", required=True, max_length=shapes.MAX_BODY_CHARS)
     assert text is not None
     message = await run_in_threadpool(
         _sessions(request).add_message, request.path_params["widget_id"],
-        string_field(body, "session_id", max_length=64), string_field(body, "email",
-                                                                      max_length=320),
-        string_field(body, "name", max_length=200), text,
+        string_field(body, "session_id", max_length=shapes.MAX_ID_CHARS),
+        string_field(body, "email", max_length=shapes.MAX_EMAIL_CHARS),
+        string_field(body, "name", max_length=shapes.MAX_NAME_CHARS), text,
         request.app.state.settings.messages_kept)
     return JSONResponse({"message": message}, status_code=201,
                         headers=cors_headers(request.headers.get("origin"), False))
