@@ -2,13 +2,19 @@
 
     python bench/identify.py [--duration 10] [--connections 32] [--rounds 2] [--soak 100000]
                              [--workers N] [--database-url URL] [--users 1000]
+                             [--log-level info] [--no-logs-off]
 
 Starts both servers as real uvicorn processes on loopback, loads each with ``wrk`` (Debian's
 package) in alternating rounds so that machine noise hits both alike, and prints requests/s,
-p99 latency and the ratio. The load is returning users (``--users``, each in a session of its
-own) taken in turn; ``--users 1`` is the worst case, one row updated by every call. ``--soak N``
-then sends N more identifies to the verifier and reports its resident memory before and after,
-and the journal's size. Nothing leaves loopback.
+p99 latency and the ratio. The figure is the server as a user runs it, at its default
+``--log-level info`` (one line per identify, written to a real file). Beside it, unless
+``--no-logs-off`` or another ``--log-level`` is given, a second verifier on the same database at
+``--log-level warning`` takes its turn in every round: what the log line costs.
+
+The load is returning users (``--users``, each in a session of its own) taken in turn;
+``--users 1`` is the worst case, one row updated by every call. ``--soak N`` then sends N more
+identifies to the verifier and reports its resident memory before and after, and the journal's
+size. Nothing leaves loopback.
 """
 
 from __future__ import annotations
@@ -112,6 +118,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--users", type=int, default=1000,
                         help="returning users the load cycles through (1: one hot row)")
+    parser.add_argument("--no-logs-off", dest="logs_off", action="store_false",
+                        help="skip the logs-off figure (a second verifier at --log-level "
+                             "warning, measured in the same rounds)")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -121,10 +130,18 @@ def main() -> None:
     ours_port, base_port = free_port(), free_port()
     # BENCH_OURS / BENCH_BASE swap in another entry point, e.g. an instrumented one.
     ours_entry = os.environ.get("BENCH_OURS", "-m verifier").split()
-    ours = start([sys.executable, *ours_entry, "serve", "--port", str(ours_port),
-                  "--database-url", db_url, "--admin-token", ADMIN,
-                  "--log-level", options.log_level, "--workers", str(options.workers)], {},
-                 log=Path(workdir) / "verifier.log")
+
+    def verifier(port: int, log_level: str) -> subprocess.Popen[bytes]:
+        return start([sys.executable, *ours_entry, "serve", "--port", str(port),
+                      "--database-url", db_url, "--admin-token", ADMIN,
+                      "--log-level", log_level, "--workers", str(options.workers)], {},
+                     log=Path(workdir) / f"verifier-{log_level}.log")
+
+    ours = verifier(ours_port, options.log_level)
+    # The logs-off twin shares the database (so the same users and sessions); it starts once the
+    # help center exists, and the rounds take turns, so the two never load it at once.
+    logs_off = options.logs_off and options.log_level == "info"
+    quiet: subprocess.Popen[bytes] | None = None
     baseline = start([sys.executable, "-m", "uvicorn",
                       os.environ.get("BENCH_BASE", "bench.baseline:app"), "--port",
                       str(base_port), "--no-access-log", "--log-level", "warning"],
@@ -157,26 +174,36 @@ def main() -> None:
                 ours_out.write(json.dumps({"jwt": ours_token, "session_id": session_id}) + "\n")
                 base_out.write(json.dumps({"jwt": base_token, "session_id": session_id}) + "\n")
 
-        # Warm both up, then alternate rounds so noise falls on both alike.
-        run_wrk(base_url + target, base_body, 2, options.connections)
-        run_wrk(ours_url + target, ours_body, 2, options.connections)
-        base_runs, ours_runs = [], []
+        targets = {"base": base_url, "ours": ours_url}
+        if logs_off:
+            quiet_port = free_port()
+            quiet = verifier(quiet_port, "warning")
+            targets["quiet"] = f"http://127.0.0.1:{quiet_port}"
+            wait_healthy(targets["quiet"] + "/healthz", quiet)
+        bodies = {"base": base_body, "ours": ours_body, "quiet": ours_body}
+
+        # Warm each up, then alternate rounds so noise falls on all alike.
+        for name, url in targets.items():
+            run_wrk(url + target, bodies[name], 2, options.connections)
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
         for _ in range(options.rounds):
-            base_runs.append(run_wrk(base_url + target, base_body, options.duration,
-                                     options.connections))
-            ours_runs.append(run_wrk(ours_url + target, ours_body, options.duration,
-                                     options.connections))
-        base_rps = sum(r for r, _ in base_runs) / len(base_runs)
-        ours_rps = sum(r for r, _ in ours_runs) / len(ours_runs)
+            for name, url in targets.items():
+                runs[name].append(run_wrk(url + target, bodies[name], options.duration,
+                                          options.connections))
+        rps = {name: sum(r for r, _ in done) / len(done) for name, done in runs.items()}
+        p99 = {name: max(p for _, p in done) for name, done in runs.items()}
+        base_rps, ours_rps = rps["base"], rps["ours"]
         print(f"baseline  (Starlette + PyJWT):   {base_rps:8.0f} req/s   "
-              f"p99 {max(p for _, p in base_runs):6.2f} ms")
+              f"p99 {p99['base']:6.2f} ms")
         print(f"verifier  (identify, {db_url.split(':')[0]}, {options.workers} worker(s), "
-              f"{options.users} user(s)): "
-              f"{ours_rps:8.0f} req/s   "
-              f"p99 {max(p for _, p in ours_runs):6.2f} ms")
+              f"{options.users} user(s), --log-level {options.log_level}): "
+              f"{ours_rps:8.0f} req/s   p99 {p99['ours']:6.2f} ms")
         print(f"ratio: {ours_rps / base_rps:.2f} of the ceiling "
               f"({options.rounds} rounds x {options.duration} s, {options.connections} "
               "connections)")
+        if logs_off:
+            print(f"  beside it, logs off (--log-level warning): {rps['quiet']:8.0f} req/s   "
+                  f"p99 {p99['quiet']:6.2f} ms   ratio {rps['quiet'] / base_rps:.2f}")
 
         if options.soak:
             before = rss_kib(ours.pid)
@@ -190,6 +217,8 @@ def main() -> None:
     finally:
         stop(ours)
         stop(baseline)
+        if quiet is not None:
+            stop(quiet)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -1,0 +1,91 @@
+"""The server's log handler: lines formatted and written by a thread, in order, as logged."""
+
+from __future__ import annotations
+
+import io
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from verifier.logs import FORMAT, HANDLER, ThreadWrittenHandler, logging_config
+
+
+class _Recording(io.StringIO):
+    """A stream that remembers which thread wrote to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writers: set[str] = set()
+
+    def write(self, text: str) -> int:
+        self.writers.add(threading.current_thread().name)
+        return super().write(text)
+
+
+@pytest.fixture
+def logged() -> Iterator[tuple[logging.Logger, ThreadWrittenHandler, _Recording]]:
+    """A logger of its own on a ``ThreadWrittenHandler``; the process-wide switches the handler
+    sets (lean records, SIGTERM) are put back afterwards."""
+    switches = (logging._srcfile, logging.logThreads, logging.logProcesses,  # type: ignore[attr-defined]
+                logging.logMultiprocessing)
+    sigterm = signal.getsignal(signal.SIGTERM)
+    stream = _Recording()
+    handler = ThreadWrittenHandler(stream)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    logger = logging.Logger("tests.logs", logging.INFO)  # outside the hierarchy pytest watches
+    logger.addHandler(handler)
+    yield logger, handler, stream
+    handler.close()
+    (logging._srcfile, logging.logThreads, logging.logProcesses,  # type: ignore[attr-defined]
+     logging.logMultiprocessing) = switches
+    signal.signal(signal.SIGTERM, sigterm)
+
+
+def test_lines_are_written_by_the_writer_thread_in_the_order_logged(logged) -> None:
+    logger, handler, stream = logged
+    for number in range(500):
+        logger.info("identify widget=%r outcome=ok n=%d", "wid", number)
+    handler.flush()
+    assert stream.getvalue().splitlines() == [
+        f"INFO tests.logs identify widget='wid' outcome=ok n={number}" for number in range(500)]
+    assert stream.writers == {"log-writer"}
+
+
+def test_a_line_shows_a_changing_argument_as_it_was_when_logged(logged) -> None:
+    logger, handler, stream = logged
+    seen = ["first"]
+    logger.info("seen %s", seen)
+    seen.append("later")
+    handler.flush()
+    assert stream.getvalue() == "INFO tests.logs seen ['first']\n"
+
+
+def test_a_traceback_is_written_with_its_line(logged) -> None:
+    logger, handler, stream = logged
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("unexpected %s in a handler", "ValueError")
+    handler.flush()
+    assert stream.getvalue().startswith("ERROR tests.logs unexpected ValueError in a handler\n"
+                                        "Traceback (most recent call last):\n")
+    assert stream.getvalue().rstrip().endswith("ValueError: boom")
+
+
+def test_a_bad_format_is_reported_and_the_lines_after_it_still_written(
+        logged, capsys: pytest.CaptureFixture[str]) -> None:
+    logger, handler, stream = logged
+    logger.info("two values %s %s", "only one")
+    logger.info("after")
+    handler.flush()
+    assert stream.getvalue() == "INFO tests.logs after\n"
+    assert "--- Logging error ---" in capsys.readouterr().err
+
+
+def test_every_handler_of_the_server_config_goes_through_the_writer() -> None:
+    config = logging_config("info")
+    assert {handler["class"] for handler in config["handlers"].values()} == {HANDLER}
+    assert config["root"] == {"handlers": ["verifier"], "level": "INFO"}
