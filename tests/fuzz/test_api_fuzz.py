@@ -69,6 +69,7 @@ from tests.conftest import ADMIN, ADMIN_TOKEN, fresh_database_url, server_argume
 from tests.fuzz.contract import FUZZ, contract_problems
 from tests.process.conftest import free_port, wait_healthy
 from verifier import openapi
+from verifier.logs import BATCH_SECONDS
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.process]
 
@@ -305,6 +306,7 @@ def test_operation(served: Served, label: str) -> None:
 
     logged = served.log_size()
     fuzz()
+    time.sleep(10 * BATCH_SECONDS)  # the server's log thread writes a batch every BATCH_SECONDS
     output = served.log_since(logged)
     assert "Traceback" not in output and "ERROR" not in output, output[-5000:]
 
