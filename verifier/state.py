@@ -274,8 +274,15 @@ def _load_help_center(conn: Connection, entry: Any, where: str, now: float,
                 values["jwt_secret_created_at"] = existing.jwt_secret_created_at
             conn.execute(sa.update(help_centers).where(help_centers.c.id == hc_id)
                          .values(**values))
-        for u_index, user in enumerate(_list(entry, "users", where)):
-            _load_user(conn, hc_id, user, f"{where}.users[{u_index}]", now, seen)
+        user_rows = [_user_row(hc_id, user, f"{where}.users[{u_index}]", now, seen)
+                     for u_index, user in enumerate(_list(entry, "users", where))]
+        if existing is None and user_rows:
+            # A new help center's users are all new: one batched insert, not a statement per
+            # user, so a large import holds the database's write lock briefly.
+            conn.execute(sa.insert(users), user_rows)
+        elif user_rows:
+            for row in user_rows:
+                _merge_user(conn, row)
         for s_index, session in enumerate(_list(entry, "sessions", where)):
             _load_session(conn, hc_id, session, f"{where}.sessions[{s_index}]", now, seen)
         for a_index, attempt in enumerate(_list(entry, "identify_attempts", where)):
@@ -292,8 +299,8 @@ def _load_help_center(conn: Connection, entry: Any, where: str, now: float,
     return {"id": hc_id, "widget_id": values["widget_id"], "domain": domain}
 
 
-def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float,
-               seen: _Seen) -> None:
+def _user_row(hc_id: str, user: Any, where: str, now: float, seen: _Seen) -> dict[str, Any]:
+    """A checked user entry as its ``users`` row."""
     _object(user, where)
     _known_keys(user, USER_KEYS, where)
     if "custom_attributes" in user and "customAttributes" in user:
@@ -321,12 +328,18 @@ def _load_user(conn: Connection, hc_id: str, user: Any, where: str, now: float,
         "custom_attributes": None if attrs is None else json.dumps(attrs),
         "last_seen_at": _instant(user, "last_seen_at", where) or now,
     }
-    done = conn.execute(sa.update(users).where(users.c.help_center_id == hc_id,
-                                               users.c.sub == sub).values(**values))
+    return {"help_center_id": hc_id, "sub": sub,
+            "created_at": _instant(user, "created_at", where) or now, **values}
+
+
+def _merge_user(conn: Connection, row: dict[str, Any]) -> None:
+    """A seed's user into a help center that exists: updated by ``sub``, or inserted."""
+    changes = {key: value for key, value in row.items()
+               if key not in ("help_center_id", "sub", "created_at")}
+    done = conn.execute(sa.update(users).where(users.c.help_center_id == row["help_center_id"],
+                                               users.c.sub == row["sub"]).values(**changes))
     if done.rowcount == 0:
-        conn.execute(sa.insert(users).values(
-            help_center_id=hc_id, sub=sub,
-            created_at=_instant(user, "created_at", where) or now, **values))
+        conn.execute(sa.insert(users).values(**row))
 
 
 def _row_id(row: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
