@@ -21,8 +21,9 @@ caller's file and line, thread and process names): the logging HOWTO's "Optimiza
 Every line is still written, in the order it was logged (one queue for all of this process's
 handlers, uvicorn's included): ``flush()`` waits for the queue, and the writer is drained at
 exit and before the process dies of the SIGTERM uvicorn re-raises after its graceful shutdown
-(it restores the default action, which would skip ``atexit``). Only SIGKILL or ``os._exit`` can
-lose the lines of the last ``BATCH_SECONDS``.
+(it restores the default action, which would skip ``atexit``), and, in a ``--workers`` child,
+by multiprocessing's exit finalizers (a child ends with ``os._exit``, which skips ``atexit``).
+Only SIGKILL or another ``os._exit`` can lose the lines of the last ``BATCH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import atexit
 import contextlib
 import copy
 import logging
+import multiprocessing.util
 import os
 import queue
 import signal
@@ -70,6 +72,9 @@ class ThreadWrittenHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self, stream: IO[str] | None = None) -> None:
         super().__init__(stream)
         _lean_records()
+        # Started now, while configuring: a ``--workers`` child configures logging before
+        # uvicorn captures its signals, so the drain before SIGTERM's default death is set up.
+        _writer()
 
     def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
         """Queue the record; no handler lock (the queue is thread-safe, the writer is one)."""
@@ -204,6 +209,9 @@ def _writer() -> _Writer:
         if _process_writer is None:
             _process_writer = _Writer()
             atexit.register(_process_writer.stop)
+            # ``--workers N``: a multiprocessing child ends with ``os._exit``, which skips
+            # ``atexit`` but runs multiprocessing's own finalizers first.
+            multiprocessing.util.Finalize(None, _process_writer.stop, exitpriority=0)
             _drain_before_default_signal_death()
         return _process_writer
 

@@ -235,13 +235,16 @@ class Writer:
                 self._done.pending.append((call, _gave_up(), None))
                 continue
             try:
-                tx = self._open()
-                self._done.pending.append((call, None, call.work(tx)))
+                result = call.work(self._open())
             except BaseException as exc:  # it is the call's answer
                 if isinstance(exc, self.driver_error):
                     self._fail_transaction(exc, [call, *writes])
                     return
                 self._done.pending.append((call, exc, None))
+                continue
+            # Only now: the work may have committed the calls before it (``patiently``),
+            # which starts a new ``_done``; this call belongs to the new one.
+            self._done.pending.append((call, None, result))
         self.commit()
 
     def _before_batch(self, writes: deque[_Call[Any]]) -> deque[_Call[Any]]:

@@ -78,3 +78,13 @@ def test_the_servers_own_shutdown_lines_come_after_the_last_identify_line(
     last_identify = max(n for n, line in enumerate(lines) if " identify widget=" in line)
     finished = next(n for n, line in enumerate(lines) if "Finished server process" in line)
     assert last_identify < finished, output[-3000:]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_every_worker_writes_its_shutdown_lines(start_server, tmp_path: Path,
+                                                stop: signal.Signals) -> None:
+    """A ``--workers`` child dies of the signal uvicorn raises again after its graceful
+    shutdown, or ends with ``os._exit``: neither may lose the lines its log thread holds."""
+    output = _burst_then_stop(start_server, tmp_path, "2", stop)
+    assert output.count("Application shutdown complete") == 2, output[-3000:]
+    assert output.count("Finished server process") == 2, output[-3000:]
