@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from verifier.clock import isoformat
 from verifier.errors import InvalidRequest, UnknownWidget
 from verifier.models import help_centers, messages, sessions
+from verifier.shapes import Message, StartedSession
 from verifier.store import read_clock
 
 SESSION_COOKIE_PREFIX = "fd_session_"
@@ -77,7 +78,7 @@ class Sessions:
         return row
 
     def start(self, widget_id: str, origin: str | None, user_agent: str | None,
-              keep: int) -> dict[str, Any]:
+              keep: int) -> StartedSession:
         """A new anonymous session (what ``init`` does); the help center keeps its newest
         ``keep`` sessions."""
         with self.engine.begin() as conn:
@@ -88,7 +89,7 @@ class Sessions:
                 id=session_id, help_center_id=hc.id, origin=origin,
                 user_agent=user_agent, started_at=now))
             _keep_newest(conn, sessions, sessions.c.started_at, hc.id, session_id, keep)
-        return {"id": session_id, "started_at": isoformat(now)}
+        return StartedSession(id=session_id, started_at=_instant(now))
 
     def visit(self, widget_id: str, session_id: str | None) -> Visit:
         """The help center of ``widget_id`` and the session, if it belongs to it."""
@@ -121,7 +122,7 @@ class Sessions:
             sessions.c.help_center_id == help_center_id)).one_or_none()
 
     def add_message(self, widget_id: str, session_id: str | None, email: str | None,
-                    name: str | None, body: str, keep: int) -> dict[str, Any]:
+                    name: str | None, body: str, keep: int) -> Message:
         """Store a contact-form message, tied to the session and its user when there is one;
         the help center keeps its newest ``keep`` messages. A session of another help center,
         or none at all, refuses the message before anything is written or pruned."""
@@ -144,8 +145,14 @@ class Sessions:
             }
             conn.execute(sa.insert(messages).values(row))
             _keep_newest(conn, messages, messages.c.created_at, hc.id, row["id"], keep)
-        return {key: row[key] for key in ("id", "session_id", "sub", "email", "name", "body")} | {
-            "created_at": isoformat(now)}
+        return Message(row["id"], row["session_id"], row["sub"], row["email"], row["name"],
+                       row["body"], _instant(now))
+
+
+def _instant(at: float) -> str:
+    text = isoformat(at)
+    assert text is not None  # only None for None
+    return text
 
 
 def _keep_newest(conn: sa.Connection, table: sa.Table, at: sa.Column[Any], help_center_id: str,

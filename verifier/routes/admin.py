@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,21 +18,12 @@ from verifier import domains, keys
 from verifier.errors import InvalidRequest, Unauthorized
 from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.payloads import read_json_object, string_field
+from verifier.routes.shape_response import ShapeResponse
 from verifier.shapes import MAX_DOMAIN_CHARS, MAX_ID_CHARS, MAX_NAME_CHARS
 from verifier.store import Store
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_ATTEMPTS_LISTED = 1000
-
-
-class ShapeResponse(Response):
-    """An answer that is a wire shape of ``shapes.py`` (or a list of them), encoded by msgspec:
-    the struct is the answer's one declaration, so no dict is built on the way out."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return msgspec.json.encode(content)
 
 
 def admin_only(handler: Handler) -> Handler:

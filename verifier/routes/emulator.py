@@ -15,7 +15,8 @@ from verifier.clock import check_offset, parse_isoformat
 from verifier.controls import Controls
 from verifier.errors import InvalidRequest
 from verifier.payloads import read_json_object
-from verifier.routes.admin import ShapeResponse, admin_only
+from verifier.routes.admin import admin_only
+from verifier.routes.shape_response import ShapeResponse
 from verifier.state import StateError, export_state, import_state, validate_fault
 
 MAX_STATE_BYTES = 32 * 1024 * 1024  # an export is larger than an identify body

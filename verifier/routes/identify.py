@@ -14,11 +14,11 @@ identify, and this route reads five headers and writes one JSON body. Everything
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -41,9 +41,11 @@ from verifier.errors import (
 from verifier.frame_access import issue_frame_token
 from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_body
 from verifier.sessions import could_be_session_id
+from verifier.shapes import IdentifiedSession, IdentifiedUser, IdentifyResponse
 from verifier.widget_cache import StaleWidget, Widget
 
 log = logging.getLogger("ferndesk_verifier.identify")
+Answer = IdentifyResponse | dict[str, Any]  # the success, or the contract's error body
 
 # Refusals the binder itself journals (or cannot: the help center is gone).
 JOURNALED_BY_BINDER = frozenset({"subject_mismatch", "unknown_widget"})
@@ -63,11 +65,11 @@ class IdentifyEndpoint:
         status, payload, allowed = await identify(
             state.binder, scope["path_params"]["widget_id"], headers, receive,
             state.settings.max_body_bytes)
-        if status == 200:  # what the SDK opens the widget frame with (see frame_access)
-            payload["session"]["frame_token"] = issue_frame_token(
-                state.admin_token, scope["path_params"]["widget_id"], payload["session"]["id"],
+        if isinstance(payload, IdentifyResponse):  # what the SDK opens the frame with
+            payload.session.frame_token = issue_frame_token(
+                state.admin_token, scope["path_params"]["widget_id"], payload.session.id,
                 time.time())
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = msgspec.json.encode(payload)
         raw_headers = [(b"content-type", b"application/json"),
                        (b"content-length", str(len(body)).encode())]
         raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -79,8 +81,8 @@ class IdentifyEndpoint:
 
 
 async def identify(binder: Binder, widget_id: str, headers: dict[str, str], receive: Receive,
-                   max_body_bytes: int) -> tuple[int, dict[str, Any], bool]:
-    """Run identify; returns (status, JSON payload, whether the caller passed the domain rule).
+                   max_body_bytes: int) -> tuple[int, Answer, bool]:
+    """Run identify; returns (status, its answer, whether the caller passed the domain rule).
 
     The body is read once; the call is decided on what this worker remembers of the widget,
     and decided again on a fresh read if that turned out stale (``widget_cache``)."""
@@ -112,7 +114,7 @@ async def identify(binder: Binder, widget_id: str, headers: dict[str, str], rece
 async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origin: str | None,
                   body: dict[str, Any] | None, session_id: str | None,
                   unreadable: InvalidRequest | None,
-                  fresh: bool) -> tuple[int, dict[str, Any], bool]:
+                  fresh: bool) -> tuple[int, Answer, bool]:
     widget: Widget | None = None
     try:
         widget = await binder.widget(widget_id, fresh)
@@ -160,24 +162,16 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
     log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s",
              widget_id[:80], origin, identity.sub, fingerprint)
     identified = isoformat(session.identified_at)
-    return 200, {
-        "user": {
-            "sub": identity.sub,
-            "email": identity.email,
-            "name": identity.name,
-            "custom_attributes": identity.custom_attributes,
-        },
-        "session": {
-            "id": session.id,
-            "sub": session.sub,
-            "email": session.email,
-            "name": session.name,
-            "origin": session.origin,
-            "started_at": identified if session.started_at == session.identified_at
-            else isoformat(session.started_at),
-            "identified_at": identified,
-        },
-    }, True
+    assert identified is not None
+    started = (identified if session.started_at == session.identified_at
+               else isoformat(session.started_at))
+    assert started is not None
+    return 200, IdentifyResponse(
+        IdentifiedUser(identity.sub, identity.email, identity.name,
+                       identity.custom_attributes),
+        IdentifiedSession(id=session.id, sub=session.sub, email=session.email,
+                          name=session.name, origin=session.origin, started_at=started,
+                          identified_at=identified)), True
 
 
 async def identify_preflight(request: Request) -> Response:

@@ -15,7 +15,7 @@ import time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from verifier import domains, shapes
 from verifier.cors import cors_headers, preflight_headers
@@ -25,7 +25,9 @@ from verifier.frame_access import (
     session_of_frame_token,
 )
 from verifier.payloads import WIDGET_TYPES, read_json_object, string_field
+from verifier.routes.shape_response import ShapeResponse
 from verifier.sessions import Sessions, session_cookie_name
+from verifier.shapes import NewMessage, NewSession
 from verifier.templating import templates
 
 SESSION_COOKIE_MAX_AGE = 7 * 24 * 3600
@@ -47,10 +49,10 @@ async def start_session(request: Request) -> Response:
     session = await run_in_threadpool(
         _sessions(request).start, widget_id, origin, request.headers.get("user-agent"),
         request.app.state.settings.sessions_kept)
-    session["frame_token"] = issue_frame_token(request.app.state.admin_token, widget_id,
-                                               session["id"], time.time())
-    return JSONResponse({"session": session}, status_code=201,
-                        headers=cors_headers(request.headers.get("origin"), False))
+    session.frame_token = issue_frame_token(request.app.state.admin_token, widget_id,
+                                            session.id, time.time())
+    return ShapeResponse(NewSession(session), status_code=201,
+                         headers=cors_headers(request.headers.get("origin"), False))
 
 
 async def frame(request: Request) -> Response:
@@ -89,8 +91,8 @@ async def post_message(request: Request) -> Response:
         string_field(body, "email", max_length=shapes.MAX_EMAIL_CHARS),
         string_field(body, "name", max_length=shapes.MAX_NAME_CHARS), text,
         request.app.state.settings.messages_kept)
-    return JSONResponse({"message": message}, status_code=201,
-                        headers=cors_headers(request.headers.get("origin"), False))
+    return ShapeResponse(NewMessage(message), status_code=201,
+                         headers=cors_headers(request.headers.get("origin"), False))
 
 
 async def preflight(request: Request) -> Response:
