@@ -23,10 +23,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from verifier import keys, slash_redirects
-from verifier.binding import Binder
+from verifier import slash_redirects
 from verifier.body_deadline import BodyDeadline
-from verifier.controls import Controls
 from verifier.cors import widget_cors_headers
 from verifier.db import create_engine, migrate
 from verifier.errors import (
@@ -40,9 +38,8 @@ from verifier.errors import (
 )
 from verifier.header_limits import HeaderLimits
 from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
-from verifier.sessions import Sessions
+from verifier.services import Services, of_app
 from verifier.settings import Settings
-from verifier.store import Store
 from verifier.templating import STATIC_DIR
 
 log = logging.getLogger("ferndesk_verifier")
@@ -158,7 +155,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
-            app.state.binder.close()
+            of_app(app).binder.close()
             engine.dispose()
 
     async def verifier_error(request: Request, exc: Exception) -> Response:
@@ -198,13 +195,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware,
                     exception_handlers=handlers)  # type: ignore[arg-type]
     slash_redirects.install(app.router)
-    app.state.settings = settings
-    app.state.admin_token = settings.admin_token or keys.generate_admin_token()
-    app.state.engine = engine
-    app.state.store = Store(engine)
-    app.state.sessions = Sessions(engine)
-    app.state.controls = Controls(engine)
-    app.state.binder = Binder(engine, settings.attempts_kept, settings.sessions_kept)
+    app.state.services = Services.build(settings, engine)
     return app
 
 

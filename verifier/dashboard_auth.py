@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from verifier import keys
+from verifier.services import services
 
 COOKIE: Final = "fv_dashboard"
 MAX_AGE_SECONDS: Final = 12 * 3600
@@ -75,7 +76,7 @@ def _csrf(key: bytes, nonce: str) -> str:
 
 
 def admin_token_matches(request: Request, given: str) -> bool:
-    expected: str = request.app.state.admin_token
+    expected: str = services(request).admin_token
     return keys.tokens_equal(given.strip(), expected)
 
 
@@ -110,7 +111,7 @@ def read_cookie_value(admin_token: str, value: str | None,
 
 
 def session_of(request: Request) -> DashboardSession | None:
-    return read_cookie_value(request.app.state.admin_token, request.cookies.get(COOKIE))
+    return read_cookie_value(services(request).admin_token, request.cookies.get(COOKIE))
 
 
 def csrf_ok(session: DashboardSession | None, form: dict[str, str]) -> bool:

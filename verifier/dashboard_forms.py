@@ -23,6 +23,7 @@ from verifier.dashboard_auth import DashboardSession
 from verifier.dashboard_pages import HOME, message_page, redirect
 from verifier.errors import InvalidRequest
 from verifier.payloads import media_type, read_body
+from verifier.services import services
 from verifier.text import unstorable
 
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
@@ -48,7 +49,7 @@ async def read_form(request: Request) -> dict[str, str]:
     kind = media_type(request.headers.get("content-type"))
     try:
         raw = await read_body(request.receive, request.headers.get("content-length"),
-                              request.app.state.settings.max_body_bytes)
+                              services(request).settings.max_body_bytes)
         if kind != FORM_TYPE:
             if not raw and not kind:
                 return {}  # a form with no fields, as some clients send it

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from tests.conftest import ADMIN, HelpCenter
 from verifier.clock import parse_isoformat
 from verifier.errors import NotFound
+from verifier.services import of_app
 from verifier.store import Store
 
 FROZEN = "2026-11-25T09:00:00Z"
@@ -16,7 +17,7 @@ FROZEN = "2026-11-25T09:00:00Z"
 
 @pytest.fixture
 def store(client: TestClient) -> Store:
-    found: Store = client.app.state.store  # type: ignore[attr-defined]
+    found: Store = of_app(client.app).store
     return found
 
 

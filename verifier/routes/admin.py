@@ -19,6 +19,7 @@ from verifier.errors import InvalidRequest, Unauthorized
 from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.payloads import read_json_object, string_field
 from verifier.routes.shape_response import ShapeResponse
+from verifier.services import services
 from verifier.shapes import MAX_DOMAIN_CHARS, MAX_ID_CHARS, MAX_NAME_CHARS
 from verifier.store import Store
 
@@ -35,7 +36,7 @@ def admin_only(handler: Handler) -> Handler:
         scheme, _, given = header.partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
             raise Unauthorized("send Authorization: Bearer <admin token>")
-        if not keys.tokens_equal(given.strip(), request.app.state.admin_token):
+        if not keys.tokens_equal(given.strip(), services(request).admin_token):
             raise Unauthorized("the bearer token is not this server's admin token")
         return await handler(request)
 
@@ -43,7 +44,7 @@ def admin_only(handler: Handler) -> Handler:
 
 
 def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
+    store: Store = services(request).store
     return store
 
 
@@ -56,7 +57,7 @@ def _identifier(body: dict[str, Any], key: str) -> str | None:
 
 @admin_only
 async def create_help_center(request: Request) -> Response:
-    body = await read_json_object(request, request.app.state.settings.max_body_bytes)
+    body = await read_json_object(request, services(request).settings.max_body_bytes)
     name = string_field(body, "name", required=True, max_length=MAX_NAME_CHARS)
     raw_domain = string_field(body, "domain", required=True, max_length=MAX_DOMAIN_CHARS)
     assert name is not None and raw_domain is not None

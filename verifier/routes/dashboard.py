@@ -57,6 +57,7 @@ from verifier.errors import InvalidRequest, NotFound, VerifierError
 from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.inspection import Inspection, inspect_token, render
 from verifier.plot import OUTCOMES, build_plot, colour_of, outcome_order
+from verifier.services import services
 from verifier.shapes import MAX_NAME_CHARS, Attempt, Secret
 from verifier.store import Store
 
@@ -100,7 +101,7 @@ class Alert:
 
 
 def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
+    store: Store = services(request).store
     return store
 
 
@@ -142,7 +143,7 @@ async def sign_in(request: Request) -> Response:
                                                             "token"), form.get("next"))
     response = redirect(safe_next(form.get("next")))
     dashboard_auth.set_cookie(response, request,
-                              dashboard_auth.new_cookie_value(request.app.state.admin_token))
+                              dashboard_auth.new_cookie_value(services(request).admin_token))
     return response
 
 

@@ -17,13 +17,14 @@ from verifier.errors import InvalidRequest
 from verifier.payloads import read_json_object
 from verifier.routes.admin import admin_only
 from verifier.routes.shape_response import ShapeResponse
+from verifier.services import services
 from verifier.state import StateError, export_state, import_state, validate_fault
 
 MAX_STATE_BYTES = 32 * 1024 * 1024  # an export is larger than an identify body
 
 
 def _controls(request: Request) -> Controls:
-    controls: Controls = request.app.state.controls
+    controls: Controls = services(request).controls
     return controls
 
 
@@ -46,7 +47,7 @@ async def get_clock(request: Request) -> Response:
 
 @admin_only
 async def put_clock(request: Request) -> Response:
-    body = await read_json_object(request, request.app.state.settings.max_body_bytes,
+    body = await read_json_object(request, services(request).settings.max_body_bytes,
                                   optional=True)
     unknown = set(body) - {"offset_seconds", "frozen_at"}
     if unknown or len(body) > 1:
@@ -74,7 +75,7 @@ async def put_clock(request: Request) -> Response:
 
 @admin_only
 async def add_fault(request: Request) -> Response:
-    body = await read_json_object(request, request.app.state.settings.max_body_bytes)
+    body = await read_json_object(request, services(request).settings.max_body_bytes)
     try:
         fault = validate_fault(body)
     except StateError as exc:
@@ -98,7 +99,7 @@ async def clear_faults(request: Request) -> Response:
 
 @admin_only
 async def get_state(request: Request) -> Response:
-    exported = await run_in_threadpool(export_state, request.app.state.engine)
+    exported = await run_in_threadpool(export_state, services(request).engine)
     return ShapeResponse(exported, headers={"Cache-Control": "no-store"})
 
 
@@ -106,7 +107,7 @@ async def get_state(request: Request) -> Response:
 async def put_state(request: Request) -> Response:
     body = await read_json_object(request, MAX_STATE_BYTES)
     try:
-        await run_in_threadpool(import_state, request.app.state.engine, body, replace=True)
+        await run_in_threadpool(import_state, services(request).engine, body, replace=True)
     except StateError as exc:
         raise InvalidRequest(f"state: {exc}", status=422) from None
     return Response(status_code=204)

@@ -40,6 +40,7 @@ from verifier.errors import (
 )
 from verifier.frame_access import issue_frame_token
 from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_body
+from verifier.services import of_app, services
 from verifier.sessions import could_be_session_id
 from verifier.shapes import IdentifiedSession, IdentifiedUser, IdentifyResponse
 from verifier.widget_cache import StaleWidget, Widget
@@ -61,7 +62,7 @@ class IdentifyEndpoint:
         for name, value in scope["headers"]:
             if name in WANTED_HEADERS:
                 headers[name.decode("latin-1")] = value.decode("latin-1")
-        state = scope["app"].state
+        state = of_app(scope["app"])
         status, payload, allowed = await identify(
             state.binder, scope["path_params"]["widget_id"], headers, receive,
             state.settings.max_body_bytes)
@@ -176,7 +177,7 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
 
 async def identify_preflight(request: Request) -> Response:
     """Answer every preflight (the actual call decides); credentials only for allowed pages."""
-    binder: Binder = request.app.state.binder
+    binder: Binder = services(request).binder
     widget = await binder.widget(request.path_params["widget_id"], fresh=True)
     origin = request.headers.get("origin")
     allowed = widget is not None and domains.caller_may_identify(widget.domain, origin).allowed

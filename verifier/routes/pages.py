@@ -14,12 +14,13 @@ from starlette.responses import FileResponse, Response
 from verifier import domains
 from verifier.routes import dashboard
 from verifier.sdk_files import SDK_PATH
+from verifier.services import services
 from verifier.sessions import Sessions
 from verifier.templating import templates
 
 
 async def home(request: Request) -> Response:
-    sessions: Sessions = request.app.state.sessions
+    sessions: Sessions = services(request).sessions
     host = domains.request_host(request.headers.get("host"))
     visit = (await run_in_threadpool(sessions.visit_by_host, host, request.cookies)
              if host else None)

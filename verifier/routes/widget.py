@@ -26,6 +26,7 @@ from verifier.frame_access import (
 )
 from verifier.payloads import WIDGET_TYPES, read_json_object, string_field
 from verifier.routes.shape_response import ShapeResponse
+from verifier.services import services
 from verifier.sessions import Sessions, session_cookie_name
 from verifier.shapes import NewMessage, NewSession
 from verifier.templating import templates
@@ -34,22 +35,22 @@ SESSION_COOKIE_MAX_AGE = 7 * 24 * 3600
 
 
 def _sessions(request: Request) -> Sessions:
-    sessions: Sessions = request.app.state.sessions
+    sessions: Sessions = services(request).sessions
     return sessions
 
 
 async def start_session(request: Request) -> Response:
     """``POST /widget/{widget_id}/sessions``: a new anonymous session, readable from any page
     (the widget works anywhere; only identify has a domain rule), never with credentials."""
-    await read_json_object(request, request.app.state.settings.max_body_bytes, WIDGET_TYPES,
+    await read_json_object(request, services(request).settings.max_body_bytes, WIDGET_TYPES,
                            optional=True)
     origin = domains.calling_page_origin(request.headers.get("origin"),
                                          request.headers.get("referer"))
     widget_id = request.path_params["widget_id"]
     session = await run_in_threadpool(
         _sessions(request).start, widget_id, origin, request.headers.get("user-agent"),
-        request.app.state.settings.sessions_kept)
-    session.frame_token = issue_frame_token(request.app.state.admin_token, widget_id,
+        services(request).settings.sessions_kept)
+    session.frame_token = issue_frame_token(services(request).admin_token, widget_id,
                                             session.id, time.time())
     return ShapeResponse(NewSession(session), status_code=201,
                          headers=cors_headers(request.headers.get("origin"), False))
@@ -65,7 +66,7 @@ async def frame(request: Request) -> Response:
     the integrator's page (one label below the same registrable domain), so the browser keeps
     it, and it is never sent on a cross-site subrequest."""
     widget_id = request.path_params["widget_id"]
-    session_id = session_of_frame_token(request.app.state.admin_token, widget_id,
+    session_id = session_of_frame_token(services(request).admin_token, widget_id,
                                         request.query_params.get("token"), time.time())
     visit = await run_in_threadpool(_sessions(request).visit, widget_id, session_id)
     response = templates.TemplateResponse(request, "frame.html", {"visit": visit})
@@ -81,7 +82,7 @@ async def frame(request: Request) -> Response:
 
 async def post_message(request: Request) -> Response:
     """``POST /widget/{widget_id}/messages``: the contact form's submission."""
-    body = await read_json_object(request, request.app.state.settings.max_body_bytes,
+    body = await read_json_object(request, services(request).settings.max_body_bytes,
                                   WIDGET_TYPES)
     text = string_field(body, "body", required=True, max_length=shapes.MAX_BODY_CHARS)
     assert text is not None
@@ -90,7 +91,7 @@ async def post_message(request: Request) -> Response:
         string_field(body, "session_id", max_length=shapes.MAX_ID_CHARS),
         string_field(body, "email", max_length=shapes.MAX_EMAIL_CHARS),
         string_field(body, "name", max_length=shapes.MAX_NAME_CHARS), text,
-        request.app.state.settings.messages_kept)
+        services(request).settings.messages_kept)
     return ShapeResponse(NewMessage(message), status_code=201,
                          headers=cors_headers(request.headers.get("origin"), False))
 
