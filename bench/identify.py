@@ -102,6 +102,33 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def profile(pid: int, out: str, seconds: int) -> subprocess.Popen[bytes]:
+    """py-spy sampling ``pid`` for ``seconds`` (all threads, idle ones left out)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        raise SystemExit("--profile needs py-spy: pip install py-spy")
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(seconds),
+                             "--rate", "250", "--format", "raw", "--output", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarise_profile(collapsed: Path, top: int = 25) -> None:
+    """Print the functions holding most samples, inclusive (a function counts once per
+    stack), as shares of all samples: where identify's time goes."""
+    totals: dict[str, int] = {}
+    samples = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples += int(count)
+        for frame in set(stack.split(";")):
+            name = re.sub(r" \(.*?/((?:verifier|starlette|uvicorn|jwt|sqlalchemy)/[^:]*)"
+                          r":\d+\)$", r" (\1)", frame)
+            totals[name] = totals.get(name, 0) + int(count)
+    print(f"profile: {samples} samples in {collapsed}; inclusive share by function:")
+    for name, count in sorted(totals.items(), key=lambda item: -item[1])[:top]:
+        print(f"  {100 * count / samples:5.1f}%  {name[:110]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -121,6 +148,10 @@ def main() -> None:
     parser.add_argument("--no-logs-off", dest="logs_off", action="store_false",
                         help="skip the logs-off figure (a second verifier at --log-level "
                              "warning, measured in the same rounds)")
+    parser.add_argument("--profile", metavar="FILE", default=None,
+                        help="also sample the verifier with py-spy (pip install py-spy) "
+                             "during its first measured round; FILE gets py-spy's "
+                             "collapsed stacks, summed by function on stdout")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -186,10 +217,16 @@ def main() -> None:
         for name, url in targets.items():
             run_wrk(url + target, bodies[name], 2, options.connections)
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
-        for _ in range(options.rounds):
+        for round_number in range(options.rounds):
             for name, url in targets.items():
+                sampler = (profile(ours.pid, options.profile, options.duration)
+                           if options.profile and name == "ours" and round_number == 0
+                           else None)
                 runs[name].append(run_wrk(url + target, bodies[name], options.duration,
                                           options.connections))
+                if sampler is not None:
+                    sampler.wait()
+                    summarise_profile(Path(options.profile))
         rps = {name: sum(r for r, _ in done) / len(done) for name, done in runs.items()}
         p99 = {name: max(p for _, p in done) for name, done in runs.items()}
         base_rps, ours_rps = rps["base"], rps["ours"]

@@ -54,6 +54,9 @@ async def healthz(_request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
+        # First: the hot path, so its calls try no other route's pattern (the benchmark's
+        # profile showed route matching at about 4% of an identify).
+        Route("/widget/{widget_id}/identify", identify.IdentifyEndpoint(), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", docs.openapi_json, methods=["GET"]),
         Route("/docs", docs.docs_page, methods=["GET"]),
@@ -63,7 +66,6 @@ def routes() -> list[BaseRoute]:
         Route("/sdk.js", pages.sdk_js, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         # Widget API: what the SDK calls from the integrator's page.
-        Route("/widget/{widget_id}/identify", identify.IdentifyEndpoint(), methods=["POST"]),
         Route("/widget/{widget_id}/identify", identify.identify_preflight, methods=["OPTIONS"]),
         Route("/widget/{widget_id}/sessions", widget.start_session, methods=["POST"]),
         Route("/widget/{widget_id}/messages", widget.post_message, methods=["POST"]),

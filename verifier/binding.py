@@ -31,7 +31,13 @@ from verifier.emails import email_key
 from verifier.errors import SubjectMismatch, UnknownWidget
 from verifier.sessions import new_session_id
 from verifier.tokens import Identity
-from verifier.widget_cache import StaleWidget, Widget, WidgetCache, guard_values
+from verifier.widget_cache import (
+    GUARD_CHECK,
+    StaleWidget,
+    Widget,
+    WidgetCache,
+    guard_values,
+)
 from verifier.writer import Tx, contended, make_writer
 
 PRUNE_EVERY = 256  # journal writes between two prunes of one help center's journal
@@ -95,8 +101,9 @@ class Binder:
         self._update_session = p(sql.UPDATE_SESSION)
         self._insert_session = p(sql.INSERT_SESSION)
         self._insert_attempt = p(sql.INSERT_ATTEMPT)
-        postgres = engine.dialect.name != "sqlite"
-        if postgres:
+        if engine.dialect.name == "sqlite":
+            self._guard_check = p(GUARD_CHECK)
+        else:
             self._bind_new = p(sql.BIND_NEW)
             self._bind_continue = p(sql.BIND_CONTINUE)
             self._guarded_bind_new = p(sql.GUARDED_BIND_NEW)
@@ -107,7 +114,7 @@ class Binder:
         self._prune = {"a": p(sql.PRUNE_ATTEMPTS, hot=False),
                        "s": p(sql.PRUNE_SESSIONS, hot=False)}
         self._writer = make_writer(engine, statements)
-        self._cache = WidgetCache(enabled=postgres)
+        self._cache = WidgetCache()
 
     def close(self) -> None:
         self._writer.close()
@@ -164,7 +171,7 @@ class Binder:
         values = {"hc": hc, "sub": identity.sub, "email": identity.email,
                   "name": identity.name, "origin": attempt.origin, "ua": user_agent, "now": now}
         user = {**values, "email_normalized": email_key(identity.email), "attrs": attrs}
-        new_id = new_session_id()
+        new_id = new_session_id() if session_id is None else ""  # made if it is unknown
         session = {**values, "id": new_id if session_id is None else session_id}
 
         def write(tx: Tx) -> Any:
@@ -175,7 +182,7 @@ class Binder:
                     both = {**user, **session, "code": attempt.code, "reason": attempt.reason,
                             "fp": attempt.token_fingerprint}
                     if widget.remembered:
-                        both.update(guard_values(widget))
+                        both.update(guard_values(widget, hashed=True))
                         statement = (self._guarded_bind_new if session_id is None
                                      else self._guarded_bind_continue)
                     else:
@@ -183,6 +190,7 @@ class Binder:
                     statement.run(tx.returning, both)
                     tx.cursor.execute("RELEASE SAVEPOINT guarded")
                     return None
+                self._check_guard(tx, widget)
                 self._upsert_user.run(tx.cursor, user)
                 if session_id is None:
                     self._insert_session.run(tx.cursor, session)
@@ -215,7 +223,8 @@ class Binder:
                 if continued_from is not None:
                     session_now, started = session_id, continued_from
                 else:  # an id we never issued (or another help center's): a new session
-                    self._insert_session.run(tx.cursor, {**values, "id": new_id})
+                    session_now = new_session_id()
+                    self._insert_session.run(tx.cursor, {**values, "id": session_now})
             self._count_write(tx, hc, "s")
             return Session(session_now, identity.sub, identity.email, identity.name,
                            attempt.origin, started, now)
@@ -232,9 +241,11 @@ class Binder:
             with tx.pipeline():
                 tx.begin()
                 tx.savepoint("SAVEPOINT guarded")
-                if widget.remembered:
-                    self._guarded_journal.run(tx.returning, {**guard_values(widget), **values})
+                if widget.remembered and tx.explicit:
+                    self._guarded_journal.run(tx.returning,
+                                              {**guard_values(widget, hashed=True), **values})
                 else:
+                    self._check_guard(tx, widget)
                     self._insert_attempt.run(tx.cursor, values)
                 tx.savepoint("RELEASE SAVEPOINT guarded")
 
@@ -245,7 +256,7 @@ class Binder:
                 # The help center was deleted meanwhile: nothing left to journal into.
                 tx.savepoint("ROLLBACK TO SAVEPOINT guarded")
                 return
-            if widget.remembered and not tx.returning.fetchall():
+            if widget.remembered and tx.explicit and not tx.returning.fetchall():
                 raise StaleWidget(widget.widget_id)
             self._count_write(tx, hc, "a")
 
@@ -259,6 +270,13 @@ class Binder:
         except StaleWidget:
             self._cache.forget(widget.widget_id)
             raise
+
+    def _check_guard(self, tx: Tx, widget: Widget) -> None:
+        """SQLite: a remembered widget's state is still the database's, checked under the
+        write lock (PostgreSQL guards inside each statement instead: ``widget_cache``)."""
+        if widget.remembered and self._guard_check.run(
+                tx.cursor, guard_values(widget, hashed=False)).fetchone() is None:
+            raise StaleWidget(widget.widget_id)
 
     def _journal(self, tx: Tx, hc: str, attempt: Attempt, now: float) -> None:
         self._insert_attempt.run(tx.cursor, _attempt_values(hc, attempt, now))

@@ -1,20 +1,20 @@
-"""What a worker remembers of the widgets it has read, and how a write decided on a remembered
+"""What a worker remembers of the widgets it has read, and how a call decided on a remembered
 widget is guarded, so that remembering never lets a stale secret, domain or clock through.
 
-On PostgreSQL reading the widget costs identify a round trip, so a worker remembers what it
-read: the help center's id, domain and secret, the shared clock, for ``WIDGETS_REMEMBERED``
-widgets, the oldest forgotten first. A widget with a pending fault is never remembered (the
-fault must be consumed by a fresh read).
+Reading the widget costs identify a round trip to the writer's thread (and on PostgreSQL to the
+server), so a worker remembers what it read: the help center's id, domain and secret, the
+shared clock, for ``WIDGETS_REMEMBERED`` widgets, the oldest forgotten first. A widget with a
+pending fault is never remembered (the fault must be consumed by a fresh read).
 
-A remembered widget is never trusted alone. Every write of a call decided on it carries
-``GUARD``: the same statement re-checks that the help center, its secret (as a SHA-256: a
-statement's text may reach the server's log), domain and clock are unchanged and no fault is
-pending, and writes nothing otherwise. The call then raises ``StaleWidget`` and is decided
-again on a fresh read. So a secret deleted, a reset, the clock moved or a fault injected
-through any worker stops every other worker at its next call, in the same statement as the
-write, with no notification to miss.
-
-SQLite reads cost no round trip (the file is in-process), so it remembers nothing.
+A remembered widget is never trusted alone. The transaction that writes a call decided on it
+first re-checks that the help center, its secret, domain and clock are unchanged and no fault
+is pending, and writes nothing otherwise: the call then raises ``StaleWidget`` and is decided
+again on a fresh read. So a secret deleted, a reset, the clock moved or a fault injected through
+any worker stops every other worker at its next call, with no notification to miss.
+- PostgreSQL: ``GUARD`` is part of each write statement (the secret compared as a SHA-256: a
+  statement's text may reach the server's log).
+- SQLite: ``GUARD_CHECK`` runs first in the write transaction, which holds the file's write
+  lock, so nothing can change between the check and the writes.
 """
 
 from __future__ import annotations
@@ -39,6 +39,14 @@ GUARD = (
     "AND f.remaining > 0))"
 )
 
+GUARD_CHECK = (
+    "SELECT 1 FROM help_centers h JOIN emulator_clock c ON c.id = 1 "
+    "WHERE h.id = :hc AND h.widget_id = :widget_id AND h.domain = :domain "
+    "AND h.jwt_secret IS :secret AND c.offset_seconds = :offset AND c.frozen_at IS :frozen "
+    "AND NOT EXISTS (SELECT 1 FROM emulator_faults f WHERE f.help_center_id = h.id "
+    "AND f.remaining > 0)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Widget:
@@ -60,20 +68,25 @@ class StaleWidget(Exception):
     on a fresh read."""
 
 
-def guard_values(widget: Widget) -> dict[str, Any]:
-    """The state a remembered widget's call was decided on, as ``GUARD`` checks it."""
+def guard_values(widget: Widget, *, hashed: bool) -> dict[str, Any]:
+    """The state a remembered widget's call was decided on, as ``GUARD`` (``hashed``) or
+    ``GUARD_CHECK`` checks it."""
     secret = widget.jwt_secret
-    return {"widget_id": widget.widget_id, "domain": widget.domain,
-            "secret_sha256": None if secret is None
-            else hashlib.sha256(secret.encode()).hexdigest(),
-            "offset": widget.clock.offset_seconds, "frozen": widget.clock.frozen_at}
+    values = {"hc": widget.help_center_id, "widget_id": widget.widget_id,
+              "domain": widget.domain, "offset": widget.clock.offset_seconds,
+              "frozen": widget.clock.frozen_at}
+    if hashed:
+        values["secret_sha256"] = (None if secret is None
+                                   else hashlib.sha256(secret.encode()).hexdigest())
+    else:
+        values["secret"] = secret
+    return values
 
 
 class WidgetCache:
     """The widgets one worker remembers. Touched only from the event loop's thread."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self) -> None:
         self._known: dict[str, Widget] = {}
 
     def get(self, widget_id: str) -> Widget | None:
@@ -81,7 +94,7 @@ class WidgetCache:
 
     def saw(self, widget_id: str, widget: Widget | None) -> None:
         """A fresh read's result: remembered if it may be, else whatever was is forgotten."""
-        if widget is None or not self.enabled or widget.faults_pending:
+        if widget is None or widget.faults_pending:
             self._known.pop(widget_id, None)
             return
         if widget_id not in self._known and len(self._known) >= WIDGETS_REMEMBERED:
