@@ -135,6 +135,7 @@ class Writer:
         self.driver_error: type[Exception] = dbapi.Error
         self._queue: queue.SimpleQueue[_Call[Any] | None] = queue.SimpleQueue()
         self._waiting: deque[_Call[Any]] = deque()  # taken from the queue, not yet run
+        self._taken: list[_Call[Any]] = []  # every call of the round being run
         self._conn: Any = None
         self._pooled: Any = None
         self._tx: Tx | None = None
@@ -187,7 +188,8 @@ class Writer:
                     self._run_waiting()
                 except BaseException as exc:  # a bug of ours: no call may hang
                     log.error("the writer thread failed", exc_info=exc)
-                    self._fail_transaction(exc, list(self._waiting))
+                    # Every call this round took; those already answered are skipped.
+                    self._fail_transaction(exc, [*self._taken, *self._waiting])
                     self._waiting.clear()
         finally:
             self._release()
@@ -209,6 +211,7 @@ class Writer:
 
     def _run_waiting(self) -> None:
         """Answer the waiting reads, then run the waiting writes as one transaction."""
+        self._taken = list(self._waiting)
         writes = [c for c in self._waiting if c.kind == _WRITE]
         reads = [c for c in self._waiting if c.kind == _READ]
         self._waiting.clear()
@@ -394,6 +397,7 @@ class SqliteWriter(Writer):
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.001)
             self._take(block=False)
+            self._taken.extend(self._waiting)
             reads = [c for c in self._waiting if c.kind == _READ]
             writes.extend(c for c in self._waiting if c.kind == _WRITE)
             self._waiting.clear()
