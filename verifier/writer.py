@@ -133,7 +133,9 @@ class Writer:
         self.integrity_error: type[Exception] = dbapi.IntegrityError
         self.operational_error: type[Exception] = dbapi.OperationalError
         self.driver_error: type[Exception] = dbapi.Error
-        self._queue: queue.SimpleQueue[_Call[Any] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Call[Any]] | None] = queue.SimpleQueue()
+        # Calls submitted in the current turn of each event loop, handed over at its end.
+        self._gathering: dict[asyncio.AbstractEventLoop, list[_Call[Any]]] = {}
         self._waiting: deque[_Call[Any]] = deque()  # taken from the queue, not yet run
         self._taken: list[_Call[Any]] = []  # every call of the round being run
         self._conn: Any = None
@@ -164,8 +166,19 @@ class Writer:
                     self._started = True
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Call(kind, work, loop, future, time.monotonic() + WAIT_SECONDS))
+        call = _Call(kind, work, loop, future, time.monotonic() + WAIT_SECONDS)
+        gathering = self._gathering.get(loop)
+        if gathering is None:
+            self._gathering[loop] = [call]
+            loop.call_soon(self._hand_over, loop)
+        else:
+            gathering.append(call)
         return future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Give the thread the calls of this turn of the loop at once: one wake-up (and one
+        hand-off of the GIL) for all of them, instead of one per call."""
+        self._queue.put(self._gathering.pop(loop))
 
     def close(self) -> None:
         """Answer what is queued, stop the thread and hand the connection back. A later call
@@ -197,15 +210,15 @@ class Writer:
     def _take(self, block: bool) -> bool:
         """Move the queued calls to ``_waiting``; False once ``close`` asked to stop."""
         try:
-            call = self._queue.get(block=block)
+            calls = self._queue.get(block=block)
         except queue.Empty:
             return True
         while True:
-            if call is None:
+            if calls is None:
                 return False
-            self._waiting.append(call)
+            self._waiting.extend(calls)
             try:
-                call = self._queue.get_nowait()
+                calls = self._queue.get_nowait()
             except queue.Empty:
                 return True
 
