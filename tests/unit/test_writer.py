@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,13 @@ import pytest
 
 from verifier.db import create_engine
 from verifier.writer import SqliteWriter, Tx
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run`` in a thread of its own: the browser suite's Playwright leaves an event
+    loop running in pytest's."""
+    with ThreadPoolExecutor(max_workers=1) as one:
+        return one.submit(asyncio.run, coroutine).result()
 
 
 class BrokenSetUp(SqliteWriter):
@@ -31,7 +40,7 @@ def test_a_bug_outside_the_calls_work_fails_the_waiting_calls_instead_of_hanging
         return await asyncio.wait_for(asyncio.gather(*work, return_exceptions=True), 10)
 
     try:
-        answers = asyncio.run(calls())
+        answers = _run(calls())
     finally:
         writer.close()
         engine.dispose()
@@ -51,7 +60,7 @@ def test_calls_committed_together_each_get_their_own_answer(tmp_path: Path) -> N
         return await asyncio.wait_for(asyncio.gather(*work, return_exceptions=True), 10)
 
     try:
-        answers = asyncio.run(calls())
+        answers = _run(calls())
     finally:
         writer.close()
         engine.dispose()
