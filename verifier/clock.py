@@ -39,6 +39,13 @@ def isoformat(instant: float | None) -> str | None:
     return text.replace("+00:00", "Z")
 
 
+
+def answered_at(instant: float) -> str:
+    """A stored, non-null instant as the answers write it (``isoformat`` without the None)."""
+    text = isoformat(instant)
+    assert text is not None
+    return text
+
 # The instants we store and answer with: 1970 to the end of 9998, so that any of them, moved
 # by any allowed clock offset, still formats as an ISO-8601 year (an instant in year 0 or
 # 10000 cannot be written back, and would break every read that shows it).

@@ -12,7 +12,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from verifier.clock import ClockSetting, isoformat
+from verifier.clock import ClockSetting, answered_at, isoformat
 from verifier.models import (
     emulator_clock,
     emulator_faults,
@@ -23,7 +23,7 @@ from verifier.models import (
     users,
 )
 from verifier.shapes import Clock, Fault, FaultCreate
-from verifier.store import answered_at, read_clock, require_help_center
+from verifier.store import read_clock, require_help_center
 
 
 def clock_shape(clock: ClockSetting) -> Clock:

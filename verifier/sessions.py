@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from verifier.clock import isoformat
+from verifier.clock import answered_at
 from verifier.errors import InvalidRequest, UnknownWidget
 from verifier.models import help_centers, messages, sessions
 from verifier.shapes import Message, StartedSession
@@ -89,7 +89,7 @@ class Sessions:
                 id=session_id, help_center_id=hc.id, origin=origin,
                 user_agent=user_agent, started_at=now))
             _keep_newest(conn, sessions, sessions.c.started_at, hc.id, session_id, keep)
-        return StartedSession(id=session_id, started_at=_instant(now))
+        return StartedSession(id=session_id, started_at=answered_at(now))
 
     def visit(self, widget_id: str, session_id: str | None) -> Visit:
         """The help center of ``widget_id`` and the session, if it belongs to it."""
@@ -146,13 +146,7 @@ class Sessions:
             conn.execute(sa.insert(messages).values(row))
             _keep_newest(conn, messages, messages.c.created_at, hc.id, row["id"], keep)
         return Message(row["id"], row["session_id"], row["sub"], row["email"], row["name"],
-                       row["body"], _instant(now))
-
-
-def _instant(at: float) -> str:
-    text = isoformat(at)
-    assert text is not None  # only None for None
-    return text
+                       row["body"], answered_at(now))
 
 
 def _keep_newest(conn: sa.Connection, table: sa.Table, at: sa.Column[Any], help_center_id: str,

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from verifier import keys
-from verifier.clock import ClockSetting, isoformat
+from verifier.clock import ClockSetting, answered_at, isoformat
 from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
 from verifier.models import (
     emulator_clock,
@@ -42,13 +42,6 @@ def _help_center(row: Any) -> HelpCenter:
     return HelpCenter(id=row.id, name=row.name, domain=row.domain, widget_id=row.widget_id,
                       created_at=answered_at(row.created_at),
                       has_jwt_secret=row.jwt_secret is not None)
-
-
-def answered_at(instant: float) -> str:
-    """A stored, non-null instant as the answers write it."""
-    text = isoformat(instant)
-    assert text is not None
-    return text
 
 
 def require_help_center(conn: Connection, help_center_id: str) -> Any:

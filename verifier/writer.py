@@ -38,7 +38,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -54,6 +54,7 @@ CONTENDED_TRIES = 4
 # SQLSTATEs of a write that met another transaction's row: lock_not_available (our lock
 # timeout) and deadlock_detected (PostgreSQL broke a cycle, with an admin call, say).
 CONTENDED = frozenset({"55P03", "40P01"})
+FIRST_PAUSE, LONGEST_PAUSE = 0.00005, 0.001  # polling SQLite's lock: 50 µs doubling to 1 ms
 _IN_ERROR = 3  # psycopg.pq.TransactionStatus.INERROR, without importing the driver here
 _READ, _WRITE = "read", "write"
 
@@ -113,11 +114,8 @@ class _Call(Generic[T]):
     give_up: float  # time.monotonic() past which the call answers 503
 
 
-@dataclass(slots=True)
-class _Outcomes:
-    """Answers the thread has, waiting for their transaction's commit (or for delivery)."""
-
-    pending: list[tuple[_Call[Any], BaseException | None, Any]] = field(default_factory=list)
+# A call's answer: (the call, the error it raised or None, its result).
+_Outcome = tuple[_Call[Any], BaseException | None, Any]
 
 
 class Writer:
@@ -142,8 +140,8 @@ class Writer:
         self._pooled: Any = None
         self._tx: Tx | None = None
         self._in_transaction = False
-        self._done = _Outcomes()  # the open transaction's calls, answered at its commit
-        self._thread = threading.Thread(target=self._serve, name="ferndesk-writer", daemon=True)
+        self._done: list[_Outcome] = []  # the open transaction's calls, answered at its commit
+        self._thread = self._new_thread()
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -188,9 +186,11 @@ class Writer:
                 return
             self._queue.put(None)
             self._thread.join(timeout=WAIT_SECONDS + 5)
-            self._thread = threading.Thread(target=self._serve, name="ferndesk-writer",
-                                            daemon=True)
+            self._thread = self._new_thread()
             self._started = False
+
+    def _new_thread(self) -> threading.Thread:
+        return threading.Thread(target=self._serve, name="ferndesk-writer", daemon=True)
 
     # -- the thread --------------------------------------------------------------------------
 
@@ -228,14 +228,11 @@ class Writer:
         writes = [c for c in self._waiting if c.kind == _WRITE]
         reads = [c for c in self._waiting if c.kind == _READ]
         self._waiting.clear()
-        delivered = _Outcomes()
-        for call in reads:
-            delivered.pending.append(self._read(call))
-        self._deliver(delivered)
+        self._deliver([self._read(call) for call in reads])
         if writes:
             self._write_batch(deque(writes))
 
-    def _read(self, call: _Call[Any]) -> tuple[_Call[Any], BaseException | None, Any]:
+    def _read(self, call: _Call[Any]) -> _Outcome:
         try:
             return call, None, self._retrying(call.give_up, lambda: call.work(self._open()))
         except BaseException as exc:  # it is the call's answer
@@ -248,7 +245,7 @@ class Writer:
         while writes:
             call = writes.popleft()
             if time.monotonic() > call.give_up:
-                self._done.pending.append((call, _gave_up(), None))
+                self._done.append((call, _gave_up(), None))
                 continue
             try:
                 result = call.work(self._open())
@@ -256,11 +253,11 @@ class Writer:
                 if isinstance(exc, self.driver_error):
                     self._fail_transaction(exc, [call, *writes])
                     return
-                self._done.pending.append((call, exc, None))
+                self._done.append((call, exc, None))
                 continue
             # Only now: the work may have committed the calls before it (``patiently``),
             # which starts a new ``_done``; this call belongs to the new one.
-            self._done.pending.append((call, None, result))
+            self._done.append((call, None, result))
         self.commit()
 
     def _before_batch(self, writes: deque[_Call[Any]]) -> deque[_Call[Any]]:
@@ -269,28 +266,25 @@ class Writer:
 
     def commit(self) -> None:
         """Commit the open transaction and answer its calls (all failed if it fails)."""
-        done, self._done = self._done, _Outcomes()
+        done, self._done = self._done, []
         try:
             self._commit()
         except BaseException as exc:  # every call of the transaction hears it
             self._abandon()
-            self._deliver(_Outcomes([(call, exc, None) for call, _, _ in done.pending]))
+            self._deliver([(call, exc, None) for call, _, _ in done])
             return
         self._deliver(done)
 
     def _fail_transaction(self, exc: BaseException, rest: list[_Call[Any]]) -> None:
-        done, self._done = self._done, _Outcomes()
+        done, self._done = self._done, []
         self._abandon()
-        failed: list[tuple[_Call[Any], BaseException | None, Any]] = [
-            (call, exc, None) for call, _, _ in done.pending]
-        failed += [(call, exc, None) for call in rest]
-        self._deliver(_Outcomes(failed))
+        self._deliver([(call, exc, None) for call in [*(c for c, _, _ in done), *rest]])
 
     @staticmethod
-    def _deliver(outcomes: _Outcomes) -> None:
+    def _deliver(outcomes: list[_Outcome]) -> None:
         """Hand the answers to their event loops, in one wake-up per loop."""
         by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
-        for call, exc, result in outcomes.pending:
+        for call, exc, result in outcomes:
             by_loop.setdefault(call.loop, []).append((call.future, exc, result))
         for loop, answers in by_loop.items():
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
@@ -379,20 +373,19 @@ class SqliteWriter(Writer):
     def _retrying(self, give_up: float, attempt: Callable[[], T]) -> T:
         """``attempt`` again after short sleeps while the file is busy, until ``give_up``.
         Reads rarely meet a busy file in WAL mode (a checkpoint's restart), writes often."""
-        pause = 0.00005
+        pause = FIRST_PAUSE
         while True:
             try:
                 return attempt()
             except self.operational_error as exc:
                 if not _busy(exc) or time.monotonic() > give_up:
                     raise
-            time.sleep(pause * (0.5 + random.random()))
-            pause = min(pause * 2, 0.001)
+            pause = _pause(pause)
 
     def _before_batch(self, writes: deque[_Call[Any]]) -> deque[_Call[Any]]:
         """Take the write lock for the batch; while it is elsewhere, answer reads, let new
         writes join, and fail (503) only the calls whose own wait is over."""
-        pause = 0.00005
+        pause = FIRST_PAUSE
         while writes:
             try:
                 self._open().cursor.execute("BEGIN IMMEDIATE")
@@ -405,16 +398,15 @@ class SqliteWriter(Writer):
             now = time.monotonic()
             expired = [c for c in writes if now > c.give_up]
             if expired:
-                self._deliver(_Outcomes([(c, _gave_up(), None) for c in expired]))
+                self._deliver([(c, _gave_up(), None) for c in expired])
                 writes = deque(c for c in writes if now <= c.give_up)
-            time.sleep(pause * (0.5 + random.random()))
-            pause = min(pause * 2, 0.001)
+            pause = _pause(pause)
             self._take(block=False)
             self._taken.extend(self._waiting)
             reads = [c for c in self._waiting if c.kind == _READ]
             writes.extend(c for c in self._waiting if c.kind == _WRITE)
             self._waiting.clear()
-            self._deliver(_Outcomes([self._read(c) for c in reads]))
+            self._deliver([self._read(c) for c in reads])
         return writes
 
     def _commit(self) -> None:
@@ -527,6 +519,13 @@ def make_writer(engine: Engine, statements: Sequence[Prepared]) -> Writer:
     if engine.dialect.name == "sqlite":
         return SqliteWriter(engine, statements)
     return PostgresWriter(engine, statements)
+
+
+def _pause(pause: float) -> float:
+    """Sleep about ``pause`` (jittered, so workers polling one lock do not move in step); the
+    next, longer pause, up to ``LONGEST_PAUSE``."""
+    time.sleep(pause * (0.5 + random.random()))
+    return min(pause * 2, LONGEST_PAUSE)
 
 
 def _busy(exc: BaseException) -> bool:

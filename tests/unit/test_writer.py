@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,23 @@ def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
         return one.submit(asyncio.run, coroutine).result()
 
 
+def _answers(tmp_path: Path, writer_class: type[SqliteWriter],
+             submit: Callable[[SqliteWriter], list[asyncio.Future[Any]]]) -> list[Any]:
+    """What the calls ``submit`` makes on a fresh writer answer, errors included."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    writer = writer_class(engine, [])
+
+    async def calls() -> list[Any]:
+        return await asyncio.wait_for(
+            asyncio.gather(*submit(writer), return_exceptions=True), 10)
+
+    try:
+        return _run(calls())
+    finally:
+        writer.close()
+        engine.dispose()
+
+
 class BrokenSetUp(SqliteWriter):
     """A writer whose connection set-up has a bug (a stand-in for any error of ours that
     escapes a call's own work)."""
@@ -31,39 +48,21 @@ class BrokenSetUp(SqliteWriter):
 
 def test_a_bug_outside_the_calls_work_fails_the_waiting_calls_instead_of_hanging(
         tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    writer = BrokenSetUp(engine, [])
-
-    async def calls() -> list[Any]:
-        work: list[asyncio.Future[Any]] = [writer.transact(lambda tx: 1) for _ in range(3)]
-        work.append(writer.read(lambda tx: 2))
-        return await asyncio.wait_for(asyncio.gather(*work, return_exceptions=True), 10)
-
-    try:
-        answers = _run(calls())
-    finally:
-        writer.close()
-        engine.dispose()
+    answers = _answers(tmp_path, BrokenSetUp, lambda writer: [
+        *(writer.transact(lambda tx: 1) for _ in range(3)), writer.read(lambda tx: 2)])
     assert [type(answer) for answer in answers] == [RuntimeError] * 4
 
 
 def test_calls_committed_together_each_get_their_own_answer(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    writer = SqliteWriter(engine, [])
-
     def failing(tx: Tx) -> int:
         raise LookupError("this call's own refusal")
 
-    async def calls() -> list[Any]:
+    def submit(writer: SqliteWriter) -> list[asyncio.Future[Any]]:
         work = [writer.transact(lambda tx, n=n: n) for n in range(5)]
         work.insert(2, writer.transact(failing))
-        return await asyncio.wait_for(asyncio.gather(*work, return_exceptions=True), 10)
+        return work
 
-    try:
-        answers = _run(calls())
-    finally:
-        writer.close()
-        engine.dispose()
+    answers = _answers(tmp_path, SqliteWriter, submit)
     assert answers[:2] == [0, 1] and answers[3:] == [2, 3, 4]
     with pytest.raises(LookupError):
         raise answers[2]

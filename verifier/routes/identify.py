@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from verifier import domains, tokens
 from verifier.binding import Attempt, Binder, Fault
-from verifier.clock import isoformat
+from verifier.clock import answered_at
 from verifier.cors import cors_headers, preflight_headers
 from verifier.errors import (
     CONTRACT_ERRORS,
@@ -162,11 +162,9 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
         return error.http_status, error.body(), allowed
     log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s",
              widget_id[:80], origin, identity.sub, fingerprint)
-    identified = isoformat(session.identified_at)
-    assert identified is not None
+    identified = answered_at(session.identified_at)
     started = (identified if session.started_at == session.identified_at
-               else isoformat(session.started_at))
-    assert started is not None
+               else answered_at(session.started_at))
     return 200, IdentifyResponse(
         IdentifiedUser(identity.sub, identity.email, identity.name,
                        identity.custom_attributes),
