@@ -108,7 +108,7 @@ def profile(pid: int, out: str, seconds: int) -> subprocess.Popen[bytes]:
     if not Path(spy).exists():
         raise SystemExit("--profile needs py-spy: pip install py-spy")
     return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(seconds),
-                             "--rate", "250", "--format", "raw", "--output", out],
+                             "--rate", "250", "--gil", "--format", "raw", "--output", out],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
