@@ -99,6 +99,7 @@
   }
 
   const scriptOrigin = findScriptOrigin();
+  const scriptNonce = findScriptNonce();
 
   /**
    * The widget and session of the last `init` that had a widgetId (`sessionId` is null when the
@@ -376,6 +377,16 @@
   }
 
   /**
+   * The CSP nonce this script was loaded with (the loader snippet copies its own onto
+   * script#ferndesk-sdk), for what the stub injects; "" when there is none. Read through the
+   * `nonce` property: browsers hide the attribute once the script has run.
+   */
+  function findScriptNonce() {
+    const own = document.currentScript || document.getElementById("ferndesk-sdk");
+    return own && typeof own.nonce === "string" ? own.nonce : "";
+  }
+
+  /**
    * Fallback when currentScript is unavailable: the last <script> whose src ends /sdk.js (or
    * /ferndesk.js, this file's own name when served from a copy of the package).
    */
@@ -534,6 +545,7 @@
     if (document.getElementById(STYLE_ID)) return;
     const style = document.createElement("style");
     style.id = STYLE_ID;
+    if (scriptNonce) style.nonce = scriptNonce; // else a nonce-only style-src refuses it
     style.textContent = WIDGET_STYLE;
     (document.head || document.documentElement).appendChild(style);
   }

@@ -34,15 +34,10 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SNIPPET = """<script>
-  !function (w, d) {
-    if (w.Ferndesk) return;
-    var f = w.Ferndesk = function () { (f.q = f.q || []).push(arguments); };
-    var s = d.createElement("script"); s.async = true;
-    s.src = w.FERNDESK_SDK_SRC || "https://static.ferndesk.com/dist/sdk.js";
-    d.head.appendChild(s);
-  }(window, document);
-</script>"""
+ROOT = Path(__file__).resolve().parents[2]
+# The loader snippet, read from its one canonical copy (tests/unit/test_loader_snippet.py keeps
+# the README's and the examples' copies equal to it).
+SNIPPET = (ROOT / "sdk_stub" / "loader-snippet.html").read_text(encoding="utf-8").strip()
 
 
 def _need_browser() -> None:
@@ -81,10 +76,15 @@ class Pages:
         self.root = root
         handler = functools.partial(_QuietHandler, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.extra_headers = {}  # type: ignore[attr-defined]
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def add(self, name: str, body: str, head: str = "") -> None:
+    def add(self, name: str, body: str, head: str = "",
+            headers: dict[str, str] | None = None) -> None:
+        """Serves ``name``, with ``headers`` (a Content-Security-Policy, say) added to its
+        answer."""
+        self.httpd.extra_headers[f"/{name}"] = dict(headers or {})  # type: ignore[attr-defined]
         (self.root / name).write_text(
             "<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
             f"{head}</head>"
@@ -97,6 +97,12 @@ class Pages:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *_args: Any) -> None:
         pass
+
+    def end_headers(self) -> None:
+        extra = self.server.extra_headers.get(self.path.split("?")[0], {})  # type: ignore[attr-defined]
+        for name, value in extra.items():
+            self.send_header(name, value)
+        super().end_headers()
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +185,12 @@ def page_with_script_tag(verifier: Server, script: str) -> tuple[str, str]:
     nothing)."""
     return (f"<script src={json.dumps(sdk_src(verifier))}></script>",
             f"<h1>App</h1><script>{script}</script>")
+
+
+def snippet_with_nonce(nonce: str) -> str:
+    """The loader snippet as a page under a nonce-based CSP carries it: the nonce on its tag."""
+    assert SNIPPET.startswith("<script>")
+    return f'<script nonce="{nonce}">' + SNIPPET[len("<script>"):]
 
 
 def page_with_snippet(verifier: Server, script: str) -> tuple[str, str]:
