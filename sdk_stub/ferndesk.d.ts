@@ -33,6 +33,32 @@ export interface FerndeskUser {
   custom_attributes: Record<string, unknown> | null;
 }
 
+/** Warning codes a successful identify may carry (contract section 8). */
+export type IdentifyWarningCode =
+  /** The token has no `exp`: it is valid forever. */
+  | "no_expiry"
+  /** `exp` is more than 24 hours ahead. */
+  | "long_expiry"
+  /** `exp` looks like milliseconds: the token never expires. */
+  | "expiry_in_milliseconds"
+  /** `custom_attributes` or another near-miss of `customAttributes`. */
+  | "unknown_claim"
+  /** An attribute value user-group rules cannot match. */
+  | "unmatchable_attribute"
+  | (string & {});
+
+/**
+ * Something the real service accepts but that will hurt in production, from a successful
+ * identify's answer. The SDK prints each with
+ * `console.warn("Ferndesk: identify warning (" + code + ") - " + reason)`; identify still
+ * resolves, with the same {@link FerndeskUser}.
+ */
+export interface IdentifyWarning {
+  code: IdentifyWarningCode;
+  /** Names the claim or attribute concerned. */
+  reason: string;
+}
+
 /** Error codes of the verifier's contract, and those the SDK raises itself. */
 export type FerndeskErrorCode =
   | "jwt_required"
@@ -79,12 +105,20 @@ export interface FerndeskError extends Error {
 export interface FerndeskSdk {
   /** Starts a fresh anonymous session (calling it again without identify logs the user out). */
   (command: "init", options: FerndeskInitOptions): Promise<void>;
-  /** Identifies the user; rejects with a {@link FerndeskError}. */
+  /**
+   * Identifies the user; rejects with a {@link FerndeskError}. A success the server warns about
+   * prints each {@link IdentifyWarning} with console.warn and still resolves with the user.
+   */
   (command: "identify", options: FerndeskIdentifyOptions): Promise<FerndeskUser>;
   /** Opens the widget panel. */
   (command: "open"): Promise<void>;
   /** Closes the widget panel. */
   (command: "close"): Promise<void>;
+  /**
+   * Opens the panel if it is closed, closes it if it is open (as the launcher does), as the
+   * commands called before it left it. Queued before the SDK loads, it runs after them.
+   */
+  (command: "toggle"): Promise<void>;
   /** The stub's version. */
   readonly version: string;
   /** Tells the stub from the real SDK. */

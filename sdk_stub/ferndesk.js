@@ -4,13 +4,19 @@
  *
  * What it imitates from the real Ferndesk SDK:
  *   - the global `Ferndesk(command, options)` and the loader snippet's queue (`Ferndesk.q`):
- *     the snippet loads this file unchanged when `window.FERNDESK_SDK_SRC` points at it, and
- *     calls made before it loaded run first, in order;
+ *     the snippet (sdk_stub/loader-snippet.html) loads this file unchanged when
+ *     `window.FERNDESK_SDK_SRC` points at it, and calls made before it loaded run first, in order;
+ *   - pages with a nonce-based Content-Security-Policy: the snippet gives its script tag
+ *     (`script#ferndesk-sdk`) the nonce of its own, and the widget's <style> carries it on (no
+ *     inline style attributes, which such a policy refuses);
  *   - `init` { widgetId, open, hideLauncher }: a fresh anonymous session, the launcher button and
  *     the widget panel; calling it again without `identify` logs the user out;
  *   - `identify` { jwt }: sends the token and, when it fails, prints the product's exact console
  *     message (`Ferndesk: identify failed - invalid jwt`, ...) with console.error;
- *   - `open` / `close`: the widget panel, whose contact form is pre-filled once identified.
+ *   - `open` / `close` / `toggle`: the widget panel, whose contact form is pre-filled once
+ *     identified; `toggle` (and the launcher) opens a closed panel and closes an open one;
+ *   - a successful identify's `warnings` (accepted, but will hurt in production: no `exp`, ...):
+ *     one `console.warn("Ferndesk: identify warning (code) - reason")` each.
  *
  * What it adds, because the real SDK cannot tell you:
  *   - after every failure, `console.warn("ferndesk-verifier: " + reason)`, the verifier's own
@@ -40,7 +46,7 @@
   if (typeof loaderFunction === "function" && loaderFunction.isVerifierStub === true) return;
 
   const VERSION = "0.1.0";
-  const COMMANDS = ["init", "identify", "open", "close"];
+  const COMMANDS = ["init", "identify", "open", "close", "toggle"];
   const VERIFIER = "ferndesk-verifier: ";
   const FRAME_LOAD_TIMEOUT_MS = 10000;
   const WIDGET_ID = "ferndesk-widget";
@@ -119,6 +125,7 @@
     ["identify", identify],
     ["open", open],
     ["close", close],
+    ["toggle", toggle],
   ]);
 
   // ---------------------------------------------------------------------------------------------
@@ -132,12 +139,16 @@
    * - `Ferndesk('identify', { jwt })` resolves with the user `{ sub, email, name,
    *   custom_attributes }` once the widget shows the identified form; rejects with an Error whose
    *   `message` is the product's exact console message and which carries `code` and `reason`.
-   * - `Ferndesk('open')` / `Ferndesk('close')` show / hide the widget panel.
+   *   A success the server warns about (a token without `exp`, ...) prints each warning with
+   *   console.warn and still resolves with the same user.
+   * - `Ferndesk('open')` / `Ferndesk('close')` show / hide the widget panel;
+   *   `Ferndesk('toggle')` shows a hidden panel and hides a shown one (decided when it runs,
+   *   after the commands called before it).
    *
    * A rejection nobody handles is not reported as "Uncaught (in promise)": the failure has
    * already been printed.
    *
-   * @param {string} command "init", "identify", "open" or "close"
+   * @param {string} command "init", "identify", "open", "close" or "toggle"
    * @param {object} [options]
    * @returns {Promise<*>}
    */
@@ -241,6 +252,7 @@
     const body = { jwt };
     if (current.sessionId) body.session_id = current.sessionId;
     const answer = await post(current, "identify", body, "user");
+    printWarnings(answer.warnings);
     current.sessionId = readSessionId(answer) || current.sessionId;
     await pointFrameAt(frameUrl(current));
     return answer.user;
@@ -261,6 +273,30 @@
   /** `close`: hides the panel. */
   async function close() {
     if (widget) setPanelOpen(false);
+  }
+
+  /**
+   * `toggle`: hides a shown panel, shows a hidden one. It runs in the queue like every command,
+   * so it looks at the panel as the commands before it left it.
+   */
+  async function toggle() {
+    if (!widget) {
+      console.warn(`${VERIFIER}toggle was called before init; call Ferndesk('init', { widgetId }) first`);
+      return;
+    }
+    setPanelOpen(widget.frame.hidden);
+  }
+
+  /**
+   * A success may carry `warnings: [{code, reason}]`: what the real service accepts but will
+   * hurt in production. Each is printed once; the user identify resolves with is unchanged.
+   */
+  function printWarnings(warnings) {
+    if (!Array.isArray(warnings)) return;
+    for (const warning of warnings) {
+      if (!isObject(warning)) continue;
+      console.warn(`Ferndesk: identify warning (${warning.code}) - ${warning.reason}`);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -599,7 +635,6 @@
 
   /** Launcher clicks go through the command queue, so they wait for a pending identify. */
   function toggleFromLauncher() {
-    const isOpen = widget && !widget.frame.hidden;
-    Ferndesk(isOpen ? "close" : "open");
+    Ferndesk("toggle");
   }
 })();
