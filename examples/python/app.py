@@ -62,9 +62,18 @@ PAGE = """<!doctype html>
   !function (w, d) {
     if (w.Ferndesk) return;
     var f = w.Ferndesk = function () { (f.q = f.q || []).push(arguments); };
-    var s = d.createElement("script"); s.async = true;
-    s.src = w.FERNDESK_SDK_SRC || "https://static.ferndesk.com/dist/sdk.js";
-    d.head.appendChild(s);
+    var nonce = d.currentScript && d.currentScript.nonce;
+    function load() {
+      if (d.getElementById("ferndesk-sdk")) return;
+      var s = d.createElement("script");
+      s.id = "ferndesk-sdk";
+      s.async = true;
+      if (nonce) s.nonce = nonce;
+      s.src = w.FERNDESK_SDK_SRC || "https://static.ferndesk.com/dist/sdk.js";
+      d.head.appendChild(s);
+    }
+    if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", load);
+    else load();
   }(window, document);
 </script>
 </head><body>
@@ -74,12 +83,20 @@ PAGE = """<!doctype html>
 <script>
   // Ferndesk(...) returns the command's Promise only once sdk.js has run: before, it is the
   // loader snippet's queue, which returns nothing. So wait for the script's load event first.
+  // The snippet adds that script, script#ferndesk-sdk, on DOMContentLoaded.
   const ferndeskLoaded = new Promise((resolve, reject) => {
-    if (window.Ferndesk.version) return resolve();  // already loaded (the stub sets version)
-    const src = window.FERNDESK_SDK_SRC || "https://static.ferndesk.com/dist/sdk.js";
-    const sdk = document.querySelector('script[src="' + src + '"]');
-    sdk.addEventListener('load', resolve);
-    sdk.addEventListener('error', () => reject(new Error('Ferndesk: sdk.js did not load')));
+    function waitForSdk() {
+      if (window.Ferndesk.version) return resolve();  // already loaded (the stub sets version)
+      const sdk = document.getElementById('ferndesk-sdk');
+      if (!sdk) return reject(new Error('Ferndesk: put the loader snippet before this script'));
+      sdk.addEventListener('load', resolve);
+      sdk.addEventListener('error', () => reject(new Error('Ferndesk: sdk.js did not load')));
+    }
+    if (document.readyState === 'loading') {
+      document.addEventListener('DOMContentLoaded', waitForSdk);
+    } else {
+      waitForSdk();
+    }
   });
   Ferndesk('init', { widgetId: %(widget_id)s });
   fetch('/api/ferndesk-token').then(r => r.text())
