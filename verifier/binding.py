@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from verifier import binding_sql as sql
+from verifier import retired_secrets
 from verifier.clock import ClockSetting
 from verifier.db import Prepared
 from verifier.emails import email_key
@@ -111,6 +112,7 @@ class Binder:
             self._guarded_journal = p(sql.GUARDED_JOURNAL)
         self._holder_of_email = p(sql.HOLDER_OF_EMAIL, hot=False)
         self._help_center_exists = p(sql.HELP_CENTER_EXISTS, hot=False)
+        self._secret_candidates = p(retired_secrets.CANDIDATES, hot=False)
         self._prune = {"a": p(sql.PRUNE_ATTEMPTS, hot=False),
                        "s": p(sql.PRUNE_SESSIONS, hot=False)}
         self._writer = make_writer(engine, statements)
@@ -137,6 +139,18 @@ class Binder:
         widget = await self._writer.read(read)
         self._cache.saw(widget_id, widget)
         return widget
+
+    async def whose_secret(self, help_center_id: str, signing_input: bytes,
+                           signature: bytes) -> retired_secrets.SignedWith | None:
+        """Which previous or other help center's secret made ``signature`` (a refusal's
+        failure path only: ``retired_secrets``). The secrets stay on the writer's thread."""
+
+        def read(tx: Tx) -> retired_secrets.SignedWith | None:
+            rows = self._secret_candidates.run(tx.cursor, {
+                "hc": help_center_id, "limit": retired_secrets.MAX_CANDIDATES}).fetchall()
+            return retired_secrets.first_signer(rows, signing_input, signature)
+
+        return await self._writer.read(read)
 
     async def take_fault(self, widget: Widget) -> Fault | None:
         """The fault this call must answer with, if one is pending: consumed atomically and

@@ -41,6 +41,7 @@ __all__ = [
     "ELSEWHERE_HINT",
     "MILLISECONDS_FROM",
     "READ_ERRORS",
+    "UNEXPLAINED_SIGNATURE",
     "attributes_reason",
     "email_reason",
     "expired_reason",
@@ -53,6 +54,7 @@ __all__ = [
     "json_or_reason",
     "mistaken_keys",
     "segment_or_reason",
+    "signer_reason",
     "sub_reason",
 ]
 
@@ -60,6 +62,9 @@ BAD_SIGNATURE: Final = "signature does not match this help center's secret"
 ELSEWHERE_HINT: Final = (
     "was the token signed with another help center's secret or a deleted one?"
 )
+# A bad signature no mistaken key explains (``explain_signature``): the one worth asking the
+# database about (``verifier.retired_secrets``).
+UNEXPLAINED_SIGNATURE: Final = f"{BAD_SIGNATURE}: {ELSEWHERE_HINT}"
 MILLISECONDS_FROM: Final = 1e11  # a "seconds" value past year 5138 is surely milliseconds
 # What a crafted token could make the standard library raise while we read it. UnicodeError and
 # binascii.Error are ValueErrors; OverflowError comes from huge numbers.
@@ -326,7 +331,22 @@ def explain_signature(token: str, secret: str) -> str:
     for key, mistake in mistaken_keys(secret):
         if hmac.compare_digest(hmac.new(key, message, hashlib.sha256).digest(), signature):
             return f"{BAD_SIGNATURE} as given, but it matches {mistake}"
-    return f"{BAD_SIGNATURE}: {ELSEWHERE_HINT}"
+    return UNEXPLAINED_SIGNATURE
+
+
+def signer_reason(own: bool, help_center_id: str, fingerprint: str,
+                  deleted_at: str | None) -> str:
+    """Whose secret signed a token this help center refused (found by
+    ``verifier.retired_secrets``): one of its ``own`` previous secrets, or another help
+    center's current (``deleted_at`` None) or previous one. Only fingerprints, never a secret."""
+    if own:
+        return (f"the token is signed with this help center's previous secret ({fingerprint}), "
+                f"deleted at {deleted_at}: update FERNDESK_JWT_SECRET in your backend")
+    if deleted_at is None:
+        return (f"the token is signed with the secret of help center {help_center_id!r} "
+                f"({fingerprint}): use this help center's secret")
+    return (f"the token is signed with a previous secret of help center {help_center_id!r} "
+            f"({fingerprint}), deleted at {deleted_at}: use this help center's secret")
 
 
 def mistaken_keys(secret: str) -> list[tuple[bytes, str]]:

@@ -104,6 +104,21 @@ messages = sa.Table(
     sa.Index(None, "help_center_id", "created_at"),
 )
 
+# A help center's deleted secrets (``retired_secrets.py``), kept only so that identify can tell
+# an integrator their token is signed with one: the secret itself (to check an HMAC; current
+# secrets are stored too, this is an emulator), its fingerprint and when it was deleted on the
+# emulator's clock. Bounded per help center; gone with their help center.
+retired_secrets = sa.Table(
+    "retired_secrets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _owner(),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("deleted_at", sa.Double, nullable=False),
+    sa.Index(None, "help_center_id", "id"),
+)
+
 # One row (id = 1): the clock every worker shares. See clock.py.
 emulator_clock = sa.Table(
     "emulator_clock",

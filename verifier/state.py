@@ -7,7 +7,9 @@ imports what it exports. The export builds the structs; the import checks the en
 reading their keys and limits from the structs, because its messages (the entry, the field, a
 suggested spelling, the admin API's own wording) are the contract and msgspec's are not.
 Secrets are readable here and nowhere else: importing or exporting a secret is an emulator-only
-power, as in any emulator's export.
+power, as in any emulator's export. Previous secrets (``retired_secrets``) are not exported:
+replacing the state forgets them (their help centers are deleted), and a seed that changes a
+help center's secret keeps the old one as a previous secret, as deleting it would.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from verifier import domains, emails, keys, tokens
+from verifier import domains, emails, keys, retired_secrets, tokens
 from verifier.clock import check_instant, check_offset, isoformat, parse_isoformat
 from verifier.errors import CONTRACT_ERRORS, InvalidRequest
 from verifier.identifiers import identifier_problem
@@ -272,6 +274,10 @@ def _load_help_center(conn: Connection, entry: Any, where: str, now: float,
         else:
             if existing.jwt_secret == secret and "jwt_secret_created_at" not in entry:
                 values["jwt_secret_created_at"] = existing.jwt_secret_created_at
+            elif existing.jwt_secret is not None and existing.jwt_secret != secret:
+                # A seed that changes the secret rotates it: identify names the old one.
+                retired_secrets.retire(conn, hc_id, existing.jwt_secret,
+                                       keys.fingerprint(existing.jwt_secret), now)
             conn.execute(sa.update(help_centers).where(help_centers.c.id == hc_id)
                          .values(**values))
         user_rows = [_user_row(hc_id, user, f"{where}.users[{u_index}]", now, seen)

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from verifier import keys
+from verifier import keys, retired_secrets
 from verifier.clock import ClockSetting, answered_at, isoformat
 from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
 from verifier.models import (
@@ -153,16 +153,25 @@ class Store:
         return row.jwt_secret, now
 
     def delete_secret(self, help_center_id: str) -> None:
+        """Delete the secret, keeping it as a previous one (``retired_secrets``) so identify
+        can name it. The update is conditional on the secret read: a concurrent delete and
+        generate cannot make us keep one secret while removing another."""
         with self.engine.begin() as conn:
-            require_help_center(conn, help_center_id)
-            done = conn.execute(
-                sa.update(help_centers)
-                .where(help_centers.c.id == help_center_id,
-                       help_centers.c.jwt_secret.is_not(None))
-                .values(jwt_secret=None, jwt_secret_created_at=None, jwt_secret_fingerprint=None)
-            )
-            if done.rowcount == 0:
-                raise NoSecret(f"help center {help_center_id!r} has no JWT secret to delete")
+            while True:
+                secret = require_help_center(conn, help_center_id).jwt_secret
+                if secret is None:
+                    raise NoSecret(f"help center {help_center_id!r} has no JWT secret to delete")
+                done = conn.execute(
+                    sa.update(help_centers)
+                    .where(help_centers.c.id == help_center_id,
+                           help_centers.c.jwt_secret == secret)
+                    .values(jwt_secret=None, jwt_secret_created_at=None,
+                            jwt_secret_fingerprint=None)
+                )
+                if done.rowcount:
+                    break
+            retired_secrets.retire(conn, help_center_id, secret, keys.fingerprint(secret),
+                                   read_clock(conn).now())
 
     # -- what identify produced --------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from verifier import domains, tokens
+from verifier import domains, retired_secrets, tokens
 from verifier.binding import Attempt, Binder, Fault
 from verifier.clock import answered_at
 from verifier.cors import cors_headers, preflight_headers
@@ -138,7 +138,7 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
         try:
             identity = tokens.verify_identify_token(jwt, widget.jwt_secret, now)
         except tokens.TokenRejected as rejected:
-            raise InvalidJwt(rejected.reason) from None
+            raise InvalidJwt(await _naming_signer(binder, widget, jwt, rejected)) from None
         session = await binder.bind(
             widget, identity, Attempt(origin, "ok", verdict.reason, identity.sub, fingerprint),
             session_id, headers.get("user-agent"), now)
@@ -194,6 +194,20 @@ async def _suffer(fault: Fault, widget: Widget) -> None:
              else CONTRACT_ERRORS[fault.code](reason, status=fault.status))
     error.injected = True
     raise error
+
+
+async def _naming_signer(binder: Binder, widget: Widget, jwt: str,
+                         rejected: tokens.TokenRejected) -> str:
+    """The refusal's reason; for a bad signature (or no secret at all), says whose secret
+    signed the token when it is a previous one or another help center's. A good token never
+    comes here: the lookup is the failure path's (``retired_secrets``)."""
+    parts = retired_secrets.signed_parts(jwt) if retired_secrets.may_name_signer(rejected) else None
+    if parts is None:
+        return rejected.reason
+    signer = await binder.whose_secret(widget.help_center_id, *parts)
+    if signer is None:
+        return rejected.reason
+    return retired_secrets.reason_naming(rejected, signer, widget.help_center_id)
 
 
 def _session_id(body: dict[str, Any]) -> str | None:
