@@ -34,7 +34,7 @@ from typing import Any, Final, NamedTuple
 
 from verifier.attributes import ALLOWED, value_problem
 from verifier.diagnoses import MILLISECONDS_FROM, expiry_in_milliseconds
-from verifier.reasons import is_number, iso, quote, span
+from verifier.reasons import is_number, iso, quote, redact, span
 
 __all__ = ["CODES", "EXPIRY_CODES", "EXPIRY_IN_MILLISECONDS", "LONG_EXPIRY", "LONG_EXPIRY_SECONDS",
            "NO_EXPIRY", "UNKNOWN_CLAIM", "UNMATCHABLE_ATTRIBUTE", "Assessment", "TokenWarning",
@@ -83,8 +83,9 @@ def warnings_for(claims: dict[str, Any], now: float) -> list[TokenWarning]:
     return assess(claims, now).warnings
 
 
-def assess(claims: dict[str, Any], now: float) -> Assessment:
-    """The warnings of ``claims`` (identify accepted them) and the attributes to keep."""
+def assess(claims: dict[str, Any], now: float, secret: str | None = None) -> Assessment:
+    """The warnings of ``claims`` (identify accepted them) and the attributes to keep. A reason
+    quoting a claim or attribute name never shows ``secret`` (``verifier.reasons.redact``)."""
     warnings: list[TokenWarning] = []
     expiry = _expiry_warning(claims.get("exp"), now)
     if expiry is not None:
@@ -98,6 +99,8 @@ def assess(claims: dict[str, Any], now: float) -> Assessment:
     attributes = claims.get("customAttributes")
     if attributes:
         attributes = _matchable(attributes, warnings)
+    if secret and len(warnings) > (expiry is not None):  # a reason quotes a name
+        warnings = [TokenWarning(w.code, redact(w.reason, secret)) for w in warnings]
     return Assessment(warnings, attributes)
 
 

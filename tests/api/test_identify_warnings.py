@@ -161,3 +161,12 @@ def test_a_returning_users_warnings_are_journaled_on_every_call(help_center: Hel
     assert warnings_of(third) == first
     attempts = help_center.admin_get("identify-attempts")
     assert [attempt["warnings"] for attempt in attempts] == [first] * 3
+
+
+def test_a_warning_never_shows_the_help_centers_secret(help_center: HelpCenter) -> None:
+    assert help_center.secret is not None
+    answer = help_center.identify(customAttributes={help_center.secret: None})
+    (warning,) = warnings_of(answer)
+    assert help_center.secret not in warning["reason"]
+    (attempt,) = help_center.admin_get("identify-attempts")
+    assert help_center.secret not in str(attempt["warnings"])

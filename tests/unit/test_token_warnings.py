@@ -133,3 +133,11 @@ def test_every_code_is_published_in_the_shapes() -> None:
     assert components["IdentifyWarning"]["properties"]["code"]["enum"] == list(CODES)
     assert set(CODES) == {"no_expiry", "long_expiry", "expiry_in_milliseconds", "unknown_claim",
                           "unmatchable_attribute"}
+
+
+def test_a_secret_used_as_a_claim_or_attribute_name_is_never_in_a_reason() -> None:
+    secret = "s3cr3t-" * 6
+    claims = {**GOOD, "customAttributes": {secret: None}}
+    (warning,) = assess(claims, NOW, secret).warnings
+    assert warning.code == "unmatchable_attribute" and secret not in warning.reason
+    assert "<this help center's secret>" in warning.reason

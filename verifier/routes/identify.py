@@ -140,7 +140,7 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
             identity = tokens.verify_identify_token(jwt, widget.jwt_secret, now)
         except tokens.TokenRejected as rejected:
             raise InvalidJwt(rejected.reason) from None
-        warnings, attributes = token_warnings.assess(identity.claims, now)
+        warnings, attributes = token_warnings.assess(identity.claims, now, widget.jwt_secret)
         if attributes is not identity.custom_attributes:  # unmatchable values left out
             identity = dataclasses.replace(identity, custom_attributes=attributes)
         journaled = msgspec.json.encode(warnings).decode() if warnings else None
