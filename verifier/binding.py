@@ -64,6 +64,7 @@ class Attempt:
     reason: str
     sub: str | None = None
     token_fingerprint: str | None = None
+    warnings: str | None = None  # a success's warnings as JSON text; None when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,7 @@ class Binder:
                 if tx.explicit:  # one statement, under a savepoint for a refusal
                     tx.cursor.execute("SAVEPOINT guarded")
                     both = {**user, **session, "code": attempt.code, "reason": attempt.reason,
-                            "fp": attempt.token_fingerprint}
+                            "fp": attempt.token_fingerprint, "warnings": attempt.warnings}
                     if widget.remembered:
                         both.update(guard_values(widget, hashed=True))
                         statement = (self._guarded_bind_new if session_id is None
@@ -335,4 +336,5 @@ class Binder:
 def _attempt_values(hc: str, attempt: Attempt, now: float) -> dict[str, Any]:
     """A journal entry as the attempt statements take it."""
     return {"hc": hc, "now": now, "origin": attempt.origin, "code": attempt.code,
-            "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint}
+            "reason": attempt.reason, "sub": attempt.sub, "fp": attempt.token_fingerprint,
+            "warnings": attempt.warnings}

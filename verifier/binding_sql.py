@@ -49,7 +49,8 @@ INSERT_SESSION = (
 )
 INSERT_ATTEMPT = (
     "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
-    "token_fingerprint) VALUES (:hc, :now, :origin, :code, :reason, :sub, :fp)"
+    "token_fingerprint, warnings) VALUES (:hc, :now, :origin, :code, :reason, :sub, :fp, "
+    ":warnings)"
 )
 HOLDER_OF_EMAIL = "SELECT sub FROM users WHERE help_center_id = :hc AND email_normalized = :email"
 HELP_CENTER_EXISTS = "SELECT 1 FROM help_centers WHERE id = :hc"
@@ -97,7 +98,8 @@ _GUARDED_INSERT_SESSION = (
 )
 _GUARDED_INSERT_ATTEMPT = (
     "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
-    f"token_fingerprint) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp FROM g"
+    f"token_fingerprint, warnings) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp, "
+    "CAST(:warnings AS TEXT) FROM g"
 )
 GUARDED_BIND_NEW = (
     f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_INSERT_SESSION}), "

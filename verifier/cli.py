@@ -137,9 +137,11 @@ examples:
 "warnings": [{"code", "reason"}]}; a check's ok is true, false, or null (not checked, or
 information only).
 
-warnings: what identify accepts but will hurt in production, e.g. an exp in milliseconds
-(expiry_in_milliseconds: the token never expires). Shown as WARN lines and in "warnings";
-like identify's status, the exit code ignores them.
+warnings: what identify accepts but will hurt in production, as its 200 answers them: no exp
+(no_expiry), exp more than 24 h ahead (long_expiry) or in milliseconds (expiry_in_milliseconds:
+the token never expires), a near miss of a claim name such as custom_attributes
+(unknown_claim), an attribute value user-group rules cannot match (unmatchable_attribute).
+Shown as WARN lines and in "warnings"; like identify's status, the exit code ignores them.
 
 exit codes: 0 no problem found (and, with a secret, the signature verifies), warnings or not;
             1 at least one problem; 2 usage error.

@@ -30,7 +30,9 @@ detail, the verdict, or the ``header``/``claims`` kept for display.
 Exit codes of ``ferndesk-verifier inspect``, which prints ``render`` (or ``as_json`` with
 ``--json``): 0 = no problem found (and, when a secret is given, the signature verifies with it);
 1 = at least one problem; 2 = usage error. A warning (a check that passed with a ``warning``
-code, e.g. ``expiry_in_milliseconds``) never changes it: identify accepts such a token.
+code, e.g. ``expiry_in_milliseconds``) never changes it: identify accepts such a token. The
+warnings of a token with no problem are identify's own (``verifier.token_warnings``), word for
+word, so ``inspect`` shows what the 200 of identify would carry.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ from verifier.diagnoses import (
 )
 from verifier.reasons import cap, iso, json_kind, quote, redact, span
 from verifier.signing import ALGORITHM, signing_key
+from verifier.token_warnings import (
+    EXPIRY_CODES,
+    EXPIRY_IN_MILLISECONDS,
+    UNKNOWN_CLAIM,
+    UNMATCHABLE_ATTRIBUTE,
+    TokenWarning,
+    warnings_for,
+)
 from verifier.tokens import (
     LEEWAY_SECONDS,
     BadSignature,
@@ -65,7 +75,6 @@ from verifier.tokens import (
 
 __all__ = ["Check", "Inspection", "as_json", "inspect_token", "render"]
 
-EXPIRY_IN_MILLISECONDS: Final = "expiry_in_milliseconds"  # the contract's warning code
 TIME_CLAIMS: Final = ("exp", "nbf", "iat")
 CONTRACT_CLAIMS: Final = (*TIME_CLAIMS, "sub", "email", "name", "customAttributes")
 # Stand-ins for the claims not under test: they pass every check identify makes.
@@ -146,6 +155,8 @@ def inspect_token(token: str, secret: str | None, now: float) -> Inspection:
             claims = parts.claims
             checks += _claim_checks(claims, parts.text, now)
     checks = _with_unexplained(checks, refusal)
+    if claims is not None and not any(check.ok is False for check in checks):
+        checks = _with_warnings(checks, warnings_for(claims, now))
     if claims is not None:
         checks += _other_claims(claims)
     checks = [replace(check, detail=_redact(check.detail, secret)) for check in checks]
@@ -306,6 +317,26 @@ def _claim_summary(claims: dict[str, Any], claim: str, now: float) -> str:
     if ahead <= 0:
         return f"{iso(value)}, {span(-ahead)} ago"
     return f"{iso(value)}, {span(ahead)} ahead (within the {LEEWAY_SECONDS} s leeway)"
+
+
+# Where a warning that is not about exp is shown: a check line of its own, named for what it
+# concerns (its reason names the claim or attribute).
+_WARNING_LINES: Final = {UNKNOWN_CLAIM: "unknown claim", UNMATCHABLE_ATTRIBUTE: "customAttributes"}
+
+
+def _with_warnings(checks: list[Check], warnings: list[TokenWarning]) -> list[Check]:
+    """The checklist of a token identify would accept, with identify's own warnings: an
+    expiry warning marks the ``exp`` check (its reason becomes the detail), the others are lines
+    of their own, so ``as_json``'s ``warnings`` are exactly what identify would answer."""
+    marked = list(checks)
+    for warning in warnings:
+        if warning.code in EXPIRY_CODES:
+            marked = [replace(check, detail=warning.reason, warning=warning.code)
+                      if check.name == "exp" else check for check in marked]
+        else:
+            marked.append(Check(_WARNING_LINES.get(warning.code, warning.code), True,
+                                warning.reason, warning.code))
+    return marked
 
 
 def _other_claims(claims: dict[str, Any]) -> list[Check]:

@@ -87,6 +87,8 @@ identify_attempts = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("sub", sa.Text, nullable=True),
     sa.Column("token_fingerprint", sa.String(32), nullable=True),
+    # The success's warnings as JSON text ([{"code", "reason"}]); NULL when none.
+    sa.Column("warnings", sa.Text, nullable=True),
     sa.Index(None, "help_center_id", "id"),
 )
 

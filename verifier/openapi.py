@@ -301,7 +301,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "5. Binding by subject, else `subject_mismatch`: the email must not be bound to a "
         "different `sub` in this help center.\n\n"
         "On success the session and the attempt are recorded, and the contact form of that "
-        "session is pre-filled. " + CORS,
+        "session is pre-filled. A success may carry `warnings` (`[{\"code\", \"reason\"}]`, "
+        "present only when there is at least one): no `exp` (`no_expiry`), `exp` more than "
+        "24 h ahead (`long_expiry`) or in milliseconds (`expiry_in_milliseconds`), a near-miss "
+        "spelling of `customAttributes`, `email`, `name` or `sub` (`unknown_claim`), an "
+        "attribute value user-group rules cannot match, left out of the user's attributes "
+        "(`unmatchable_attribute`); they never change the status. " + CORS,
         {200: json_answer("identified", ref(shapes.IdentifyResponse))},
         (*fails("jwt_required", "`jwt` is missing, blank or not a string"),
          *BAD_BODY[:1],
@@ -411,7 +416,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _admin("get", HC + "/identify-attempts", "admin", "listIdentifyAttempts",
            "List identify attempts",
            "Every identify call of this help center, newest first, with its outcome (`ok` on "
-           "success) and reason.",
+           "success) and reason, and a success's `warnings` when it had any.",
            {200: json_answer("the attempts, newest first", list_of(shapes.Attempt))},
            NO_HELP_CENTER,
            fails("invalid_request", "`limit` is not a whole number in range", 422),

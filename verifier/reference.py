@@ -52,7 +52,8 @@ HELP_COLUMNS = "100"  # argparse wraps help to the terminal: fixed, so the outpu
 SCHEMA_PREFIX = "#/components/schemas/"
 WHEN = re.compile(r'- `(\w+)`: "(.*)" \((.*)\)$')  # one line of an error answer's description
 SHAPES = ("HelpCenterCreate", "HelpCenter", "Secret", "SecretInfo", "IdentifyRequest",
-          "IdentifyResponse", "User", "Session", "Attempt", "MessageCreate", "Message", "Clock",
+          "IdentifyResponse", "IdentifyWarning",
+          "User", "Session", "Attempt", "MessageCreate", "Message", "Clock",
           "ClockUpdate", "FaultCreate", "Fault", "State", "StateHelpCenter", "StateUser",
           "StateSession", "StateAttempt", "StateMessage", "StateFault", "Error")  # reading order
 

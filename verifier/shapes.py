@@ -9,7 +9,7 @@ A struct's docstring is its public description (``/docs``, ``docs/reference.md``
 written for the integrator.
 
     answers      HelpCenter  Secret  SecretInfo  User  Session  Attempt  Message  Fault  Clock
-                 Health  Error  NewSession  NewMessage  IdentifyResponse
+                 Health  Error  NewSession  NewMessage  IdentifyResponse  IdentifyWarning
     bodies       HelpCenterCreate  MessageCreate  IdentifyRequest  ClockUpdate  FaultCreate
     state        State  StateHelpCenter  StateUser  StateSession  StateAttempt  StateMessage
                  StateFault  (what ``GET /api/emulator/state`` exports, ``PUT`` and seeds load)
@@ -27,6 +27,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from verifier import errors, keys
 from verifier.identifiers import IDENTIFIER
+from verifier.token_warnings import CODES as WARNING_CODES
 
 # -- limits: each written once, read by the structs below and by the hand checks -------------
 
@@ -135,6 +136,19 @@ class Error(Struct):
     error: ErrorDetail
 
 
+class IdentifyWarning(Struct):
+    """Something a successful identify accepted that will hurt in production; never changes
+    the status."""
+
+    code: Annotated[str, Meta(extra_json_schema={"enum": list(WARNING_CODES)})]
+    reason: Annotated[str, Meta(description="names the claim or attribute concerned")]
+
+
+Warnings = Annotated[list[IdentifyWarning], Meta(
+    description="things the real service accepts but that will hurt in production; present only "
+                "when there is at least one")]
+
+
 # -- the admin API ---------------------------------------------------------------------------
 
 
@@ -203,6 +217,7 @@ class Attempt(Struct):
     reason: Reason
     sub: ClaimedSub
     token_fingerprint: TokenFingerprint
+    warnings: Warnings | UnsetType = UNSET
 
 
 class Message(Struct):
@@ -271,6 +286,7 @@ class IdentifiedSession(Struct, kw_only=True):
 class IdentifyResponse(Struct):
     user: IdentifiedUser
     session: IdentifiedSession
+    warnings: Warnings | UnsetType = UNSET
 
 
 # -- the emulator controls -------------------------------------------------------------------
@@ -356,6 +372,7 @@ class StateAttempt(Struct, kw_only=True):
     reason: Reason | None = None
     sub: ClaimedSub = None
     token_fingerprint: TokenFingerprint = None
+    warnings: Warnings | UnsetType = UNSET
 
 
 class StateMessage(Struct, kw_only=True):
@@ -415,7 +432,8 @@ class State(Struct, kw_only=True):
 # What openapi.py publishes, in this order; the nested-only shapes are inlined where used.
 PUBLISHED: Final = (Error, Health, HelpCenter, HelpCenterCreate, Secret, SecretInfo, User,
                     Session, Attempt, Message, MessageCreate, NewSession, NewMessage,
-                    IdentifyRequest, IdentifyResponse, Clock, ClockUpdate, Fault, FaultCreate,
+                    IdentifyRequest, IdentifyResponse, IdentifyWarning, Clock, ClockUpdate,
+                    Fault, FaultCreate,
                     State, StateHelpCenter, StateUser, StateSession, StateAttempt,
                     StateMessage, StateFault)
 INLINED: Final = (ErrorDetail, StartedSession, IdentifiedUser, IdentifiedSession, StateClock)

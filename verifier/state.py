@@ -50,6 +50,7 @@ from verifier.shapes import (
     MIN_FAULT_STATUS,
     MIN_SECRET_BYTES,
     FaultCreate,
+    IdentifyWarning,
     State,
     StateAttempt,
     StateClock,
@@ -60,7 +61,7 @@ from verifier.shapes import (
     StateUser,
     field_names,
 )
-from verifier.store import read_clock
+from verifier.store import journaled_warnings, read_clock
 from verifier.text import unstorable
 
 
@@ -103,7 +104,8 @@ def _exported_help_center(conn: Connection, hc: Any) -> StateHelpCenter:
                   for row in rows(sessions, sessions.c.started_at)],
         identify_attempts=[StateAttempt(at=isoformat(row.at), origin=row.origin, code=row.code,
                                         reason=row.reason, sub=row.sub,
-                                        token_fingerprint=row.token_fingerprint)
+                                        token_fingerprint=row.token_fingerprint,
+                                        warnings=journaled_warnings(row.warnings))
                            for row in rows(identify_attempts, identify_attempts.c.id)],
         messages=[StateMessage(id=row.id, session_id=row.session_id, sub=row.sub,
                                email=row.email, name=row.name, body=row.body,
@@ -132,6 +134,7 @@ HELP_CENTER_KEYS = field_names(StateHelpCenter)
 USER_KEYS = field_names(StateUser) | {"customAttributes"}
 SESSION_KEYS = field_names(StateSession)
 ATTEMPT_KEYS = field_names(StateAttempt)
+WARNING_KEYS = field_names(IdentifyWarning)
 MESSAGE_KEYS = field_names(StateMessage)
 FAULT_KEYS = field_names(StateFault)
 MAX_ROW_ID_CHARS = MAX_ID_CHARS  # sessions.id, messages.id, messages.session_id
@@ -385,7 +388,29 @@ def _load_attempt(conn: Connection, hc_id: str, row: Any, where: str, now: float
     conn.execute(sa.insert(identify_attempts).values(
         help_center_id=hc_id, at=_instant(row, "at", where) or now,
         reason=_optional_text(row, "reason", where) or "",
+        warnings=_attempt_warnings(row, where),
         **short, **{key: _optional_text(row, key, where) for key in ("origin", "sub")}))
+
+
+def _attempt_warnings(row: dict[str, Any], where: str) -> str | None:
+    """An exported attempt's ``warnings`` (a list of ``{"code", "reason"}``) as the journal
+    stores it: JSON text, or NULL when there are none."""
+    value = row.get("warnings")
+    if not value:
+        if value not in (None, []):
+            raise StateError(f"{where}.warnings: warnings must be a list")
+        return None
+    if not isinstance(value, list):
+        raise StateError(f"{where}.warnings: warnings must be a list")
+    for index, warning in enumerate(value):
+        here = f"{where}.warnings[{index}]"
+        _object(warning, here)
+        _known_keys(warning, WARNING_KEYS, here)
+        code = _text(warning, "code", here)
+        if len(code) > MAX_CODE_CHARS:
+            raise StateError(f"{here}.code: code is longer than {MAX_CODE_CHARS} characters")
+        _text(warning, "reason", here)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _load_message(conn: Connection, hc_id: str, row: Any, where: str, now: float,

@@ -13,6 +13,7 @@ import json
 import secrets
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -27,7 +28,24 @@ from verifier.models import (
     sessions,
     users,
 )
-from verifier.shapes import Attempt, HelpCenter, Message, Secret, SecretInfo, Session, User
+from verifier.shapes import (
+    Attempt,
+    HelpCenter,
+    IdentifyWarning,
+    Message,
+    Secret,
+    SecretInfo,
+    Session,
+    User,
+)
+
+
+def journaled_warnings(text: str | None) -> list[IdentifyWarning] | msgspec.UnsetType:
+    """An attempt's stored warnings (JSON text, NULL when none) as its answers carry them:
+    the key is left out when there were none, so an attempt without warnings reads as before."""
+    if text is None:
+        return msgspec.UNSET
+    return msgspec.json.decode(text, type=list[IdentifyWarning])
 
 
 def read_clock(conn: Connection) -> ClockSetting:
@@ -220,7 +238,8 @@ class Store:
                 .order_by(identify_attempts.c.id.desc()).limit(limit))
             return [
                 Attempt(at=answered_at(row.at), origin=row.origin, code=row.code, reason=row.reason,
-                        sub=row.sub, token_fingerprint=row.token_fingerprint)
+                        sub=row.sub, token_fingerprint=row.token_fingerprint,
+                        warnings=journaled_warnings(row.warnings))
                 for row in rows
             ]
 

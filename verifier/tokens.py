@@ -46,7 +46,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from jwt.exceptions import InvalidAlgorithmError, InvalidSignatureError, PyJWTError
@@ -125,6 +125,9 @@ class Identity:
     name: str | None
     custom_attributes: dict[str, Any] | None
     expires_at: float | None  # the exp claim, if any
+    # The verified payload as parsed, kept for identify's warnings (verifier.token_warnings)
+    # so that nothing parses the token twice.
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class TokenRejected(Exception):
@@ -347,7 +350,7 @@ def check_claims(claims: dict[str, Any], now: float, text: str) -> Identity:
     # case pays for one substring scan.
     if "\\u" in text:
         _refuse_unstorable(sub, email, name, attributes)
-    return Identity(sub, email, name, attributes, expires_at)
+    return Identity(sub, email, name, attributes, expires_at, claims)
 
 
 def check_identity_claims(claims: dict[str, Any]) -> None:

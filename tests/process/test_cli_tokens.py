@@ -239,6 +239,19 @@ def test_inspect_warns_of_an_exp_in_milliseconds_and_still_exits_0() -> None:
     assert warning["code"] == "expiry_in_milliseconds" and "milliseconds" in warning["reason"]
 
 
+def test_inspect_shows_identifys_warnings_of_a_token_that_would_verify() -> None:
+    token = _mint("--secret", SECRET, *USER, "--no-exp", "--claim",
+                  'custom_attributes={"plan": "pro"}')
+    result = _run("inspect", token, "--secret", SECRET, "--now", FROZEN)
+    assert result.returncode == 0, result.stdout
+    warned = [line for line in result.stdout.splitlines() if "  WARN  " in line]
+    assert len(warned) == 2 and warned[0].startswith("exp ")
+    assert "rename it to customAttributes" in warned[1]
+    data = json.loads(_run("inspect", token, "--secret", SECRET, "--now", FROZEN,
+                           "--json").stdout)
+    assert [w["code"] for w in data["warnings"]] == ["no_expiry", "unknown_claim"]
+
+
 def test_inspect_help_says_warnings_do_not_change_the_exit_code() -> None:
     result = _run("inspect", "--help")
     assert "warning" in result.stdout.lower()

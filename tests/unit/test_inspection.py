@@ -23,6 +23,7 @@ import jwt
 import pytest
 
 from verifier.inspection import Inspection, as_json, inspect_token, render
+from verifier.token_warnings import warnings_for
 from verifier.tokens import TokenRejected, verify_identify_token
 
 NOW = 1_795_000_000  # 2026-11-18T11:06:40Z
@@ -288,14 +289,15 @@ def test_a_valid_token_reads_as_a_checklist_then_a_verdict() -> None:
     lines = text.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == [
         "header", "signature", "exp", "iat", "sub", "email", "name", "customAttributes",
-        "other"]
+        "unknown", "other"]
     assert "alg \"HS256\"" in lines[0] and lines[0].split()[1] == "ok"
     assert "verified with the given secret" in lines[1]
     assert "2026-11-18T12:05:40Z, in 3540 s" in lines[2]
     assert "5 s ago" in lines[3]
     assert '"u-1"' in lines[4] and '"ada@acme.com"' in lines[5]
     assert '{"plan":"pro"}' in lines[7]
-    assert "userId, custom_attributes (ignored by Ferndesk)" in lines[8]
+    assert lines[8].split()[2] == "WARN" and "rename it to customAttributes" in lines[8]
+    assert "userId, custom_attributes (ignored by Ferndesk)" in lines[9]
     assert lines[-1] == ("verdict: accepted: a help center with this secret would identify "
                          "this user")
 
@@ -409,6 +411,45 @@ def test_an_exp_in_milliseconds_says_when_it_was_meant_to_expire() -> None:
 
 
 def test_an_exp_in_seconds_warns_of_nothing() -> None:
-    inspection = inspect_token(signed(exp=NOW + 99_999_999), SECRET, NOW)
+    inspection = inspect_token(signed(exp=NOW + 86_400), SECRET, NOW)
     assert as_json(inspection)["warnings"] == []
     assert all(check.warning is None for check in inspection.checks)
+
+
+# -- identify's warnings (contract section 8), as identify answers them -------------------------
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({"exp": DROP}, "no_expiry"), ({"exp": NOW + 99_999_999}, "long_expiry"),
+    ({"exp": NOW * 1000}, "expiry_in_milliseconds"),
+])
+def test_an_expiry_warning_marks_the_exp_check_with_identifys_reason(
+        changes: dict[str, Any], code: str) -> None:
+    token = signed(**changes)
+    inspection = inspect_token(token, SECRET, NOW)
+    assert inspection.valid and inspection.verdict.startswith("accepted")
+    (check,) = [check for check in inspection.checks if check.name == "exp"]
+    assert check.ok is True and check.warning == code
+    (warning,) = warnings_for(claims(**changes), NOW)
+    assert as_json(inspection)["warnings"] == [{"code": code, "reason": warning.reason}]
+    assert check.detail == warning.reason
+
+
+def test_every_warning_of_a_token_that_would_verify_is_shown_once() -> None:
+    changes: dict[str, Any] = {"exp": DROP, "custom_attributes": {"plan": "pro"}, "Email": "x",
+                               "customAttributes": {"plan": "pro", "team": None}}
+    inspection = inspect_token(signed(**changes), SECRET, NOW)
+    assert inspection.valid
+    expected = [{"code": w.code, "reason": w.reason}
+                for w in warnings_for(claims(**changes), NOW)]
+    assert [w["code"] for w in expected] == ["no_expiry", "unknown_claim", "unknown_claim",
+                                             "unmatchable_attribute"]
+    assert as_json(inspection)["warnings"] == expected
+    shown = render(inspection)
+    assert sum("  WARN  " in line for line in shown.splitlines()) == 4, shown
+
+
+def test_a_refused_token_shows_no_warning_but_its_problems() -> None:
+    inspection = inspect_token(signed(sub="", custom_attributes={}), SECRET, NOW)
+    assert not inspection.valid
+    assert as_json(inspection)["warnings"] == []

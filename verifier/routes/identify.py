@@ -14,6 +14,7 @@ identify, and this route reads five headers and writes one JSON body. Everything
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from verifier import domains, retired_secrets, tokens
+from verifier import domains, retired_secrets, token_warnings, tokens
 from verifier.binding import Attempt, Binder, Fault
 from verifier.clock import answered_at
 from verifier.cors import cors_headers, preflight_headers
@@ -42,7 +43,7 @@ from verifier.frame_access import issue_frame_token
 from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_body
 from verifier.services import of_app, services
 from verifier.sessions import could_be_session_id
-from verifier.shapes import IdentifiedSession, IdentifiedUser, IdentifyResponse
+from verifier.shapes import IdentifiedSession, IdentifiedUser, IdentifyResponse, IdentifyWarning
 from verifier.widget_cache import StaleWidget, Widget
 
 log = logging.getLogger("ferndesk_verifier.identify")
@@ -139,8 +140,13 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
             identity = tokens.verify_identify_token(jwt, widget.jwt_secret, now)
         except tokens.TokenRejected as rejected:
             raise InvalidJwt(await _naming_signer(binder, widget, jwt, rejected)) from None
+        warnings, attributes = token_warnings.assess(identity.claims, now, widget.jwt_secret)
+        if attributes is not identity.custom_attributes:  # unmatchable values left out
+            identity = dataclasses.replace(identity, custom_attributes=attributes)
+        journaled = msgspec.json.encode(warnings).decode() if warnings else None
         session = await binder.bind(
-            widget, identity, Attempt(origin, "ok", verdict.reason, identity.sub, fingerprint),
+            widget, identity,
+            Attempt(origin, "ok", verdict.reason, identity.sub, fingerprint, journaled),
             session_id, headers.get("user-agent"), now)
     except VerifierError as error:
         if isinstance(error, Unavailable) and not error.injected:
@@ -160,8 +166,13 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
         allowed = widget is not None and domains.caller_may_identify(widget.domain,
                                                                      origin).allowed
         return error.http_status, error.body(), allowed
-    log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s",
-             widget_id[:80], origin, identity.sub, fingerprint)
+    if warnings:
+        log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s warnings=%s",
+                 widget_id[:80], origin, identity.sub, fingerprint,
+                 ",".join(warning.code for warning in warnings))
+    else:
+        log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s",
+                 widget_id[:80], origin, identity.sub, fingerprint)
     identified = answered_at(session.identified_at)
     started = (identified if session.started_at == session.identified_at
                else answered_at(session.started_at))
@@ -170,7 +181,9 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
                        identity.custom_attributes),
         IdentifiedSession(id=session.id, sub=session.sub, email=session.email,
                           name=session.name, origin=session.origin, started_at=started,
-                          identified_at=identified)), True
+                          identified_at=identified),
+        [IdentifyWarning(w.code, w.reason) for w in warnings] if warnings else msgspec.UNSET
+    ), True
 
 
 async def identify_preflight(request: Request) -> Response:
