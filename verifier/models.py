@@ -96,6 +96,8 @@ api_keys = sa.Table(
     sa.Column("key", sa.Text, nullable=False, unique=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    # Set by DELETE instead of removing the row, so a call with a deleted key is told so.
+    sa.Column("deleted_at", sa.Double, nullable=True),
     sa.Index(None, "help_center_id", "created_at"),
 )
 

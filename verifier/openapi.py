@@ -395,8 +395,27 @@ OPERATIONS: tuple[Operation, ...] = (
     _admin("delete", HC + "/jwt-secret", "admin", "deleteJwtSecret", "Delete the JWT secret",
            "Every token signed with it is invalid from then on.",
            {204: no_content("deleted")}, NO_HELP_CENTER, NO_SECRET, parameters=(HC_ID,)),
+    _admin("post", HC + "/api-keys", "admin", "createApiKey", "Create a Users API key",
+           "A key for the Users API (`/v1`, `Authorization: Bearer fdsk_...`), scoped to this "
+           "help center. The only time the key is shown (`Cache-Control: no-store`).",
+           {201: json_answer("the new key", ref(shapes.ApiKey),
+                             **{"Cache-Control": "no-store"})},
+           NO_HELP_CENTER, parameters=(HC_ID,)),
+    _admin("get", HC + "/api-keys", "admin", "listApiKeys", "List Users API keys",
+           "The help center's keys, oldest first, without the keys themselves.",
+           {200: json_answer("the keys", list_of(shapes.ApiKeyInfo))}, NO_HELP_CENTER,
+           parameters=(HC_ID,)),
+    _admin("delete", HC + "/api-keys/{key_id}", "admin", "deleteApiKey",
+           "Delete a Users API key",
+           "The key is refused from then on (`401 unauthorized`, whose reason says it was "
+           "deleted).",
+           {204: no_content("deleted")},
+           fails("not_found", "no help center has this `id`, or it has no live key with this "
+                 "`key_id`"),
+           parameters=(HC_ID, path_param("key_id", "the key's `id` (`key_...`)"))),
     _admin("get", HC + "/users", "admin", "listUsers", "List users",
-           "The users identify has bound, one per `sub`.",
+           "The help center's users: those identify has bound, one per `sub`, and those the "
+           "Users API created (`sub: null` until an identify binds them).",
            {200: json_answer("the users", list_of(shapes.User))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
     _admin("delete", HC + "/users/{sub}", "admin", "deleteUser", "Delete a user",

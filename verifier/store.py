@@ -1,5 +1,5 @@
-"""Admin-side queries: help centers, secrets, users, sessions, attempts, messages, and the
-emulator's clock as the admin API and the dashboard read it.
+"""Admin-side queries: help centers, secrets, Users API keys, users, sessions, attempts,
+messages, and the emulator's clock as the admin API and the dashboard read it.
 
 These run on SQLAlchemy Core through the engine's pool, from Starlette's thread pool (admin
 handlers are plain functions). Each function is one short transaction. Uniqueness and cascades
@@ -16,9 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from verifier import keys
+from verifier import api_keys, keys
 from verifier.clock import ClockSetting, answered_at, isoformat
 from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
+from verifier.models import (
+    api_keys as api_keys_table,
+)
 from verifier.models import (
     emulator_clock,
     help_centers,
@@ -27,7 +30,17 @@ from verifier.models import (
     sessions,
     users,
 )
-from verifier.shapes import Attempt, HelpCenter, Message, Secret, SecretInfo, Session, User
+from verifier.shapes import (
+    ApiKey,
+    ApiKeyInfo,
+    Attempt,
+    HelpCenter,
+    Message,
+    Secret,
+    SecretInfo,
+    Session,
+    User,
+)
 
 
 def read_clock(conn: Connection) -> ClockSetting:
@@ -163,6 +176,45 @@ class Store:
             )
             if done.rowcount == 0:
                 raise NoSecret(f"help center {help_center_id!r} has no JWT secret to delete")
+
+    # -- Users API keys ----------------------------------------------------------------------
+
+    def create_api_key(self, help_center_id: str) -> ApiKey:
+        key = api_keys.generate()
+        with self.engine.begin() as conn:
+            require_help_center(conn, help_center_id)
+            now = read_clock(conn).now()
+            values = {"id": api_keys.new_key_id(), "help_center_id": help_center_id, "key": key,
+                      "fingerprint": api_keys.fingerprint(key), "created_at": now}
+            conn.execute(sa.insert(api_keys_table).values(values))
+        return ApiKey(id=values["id"], key=key, created_at=answered_at(now),
+                      fingerprint=values["fingerprint"])
+
+    def list_api_keys(self, help_center_id: str) -> list[ApiKeyInfo]:
+        """The help center's live keys, oldest first; never the keys themselves."""
+        table = api_keys_table
+        with self.engine.connect() as conn:
+            require_help_center(conn, help_center_id)
+            rows = conn.execute(
+                sa.select(table.c.id, table.c.created_at, table.c.fingerprint)
+                .where(table.c.help_center_id == help_center_id, table.c.deleted_at.is_(None))
+                .order_by(table.c.created_at, table.c.id))
+            return [ApiKeyInfo(id=row.id, created_at=answered_at(row.created_at),
+                               fingerprint=row.fingerprint) for row in rows]
+
+    def delete_api_key(self, help_center_id: str, key_id: str) -> None:
+        """Refuse the key from now on. The row stays, marked, so that a call still sending it
+        is told the key was deleted (and when), not that it never existed."""
+        table = api_keys_table
+        with self.engine.begin() as conn:
+            require_help_center(conn, help_center_id)
+            done = conn.execute(
+                sa.update(table).where(table.c.id == key_id,
+                                       table.c.help_center_id == help_center_id,
+                                       table.c.deleted_at.is_(None))
+                .values(deleted_at=read_clock(conn).now()))
+            if done.rowcount == 0:
+                raise NotFound(f"help center {help_center_id!r} has no API key {key_id!r}")
 
     # -- what identify produced --------------------------------------------------------------
 

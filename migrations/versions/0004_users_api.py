@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("key", sa.Text, nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("created_at", sa.Double, nullable=False),
+        sa.Column("deleted_at", sa.Double, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
         sa.ForeignKeyConstraint(["help_center_id"], ["help_centers.id"], ondelete="CASCADE",
                                 name="fk_api_keys_help_center_id"),
