@@ -37,7 +37,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.header_limits import HeaderLimits
-from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
+from verifier.routes import admin, dashboard, docs, emulator, identify, pages, v1, widget
 from verifier.services import Services, of_app
 from verifier.settings import Settings
 from verifier.templating import STATIC_DIR
@@ -87,6 +87,10 @@ def routes() -> list[BaseRoute]:
         Route(HC + "/sessions", admin.list_sessions, methods=["GET"]),
         Route(HC + "/identify-attempts", admin.list_attempts, methods=["GET"]),
         Route(HC + "/messages", admin.list_messages, methods=["GET"]),
+        # Ferndesk's Users API, emulated (an API key of one help center).
+        Route("/v1/users", v1.list_users, methods=["GET"]),
+        Route("/v1/users", v1.create_user, methods=["POST"]),
+        Route("/v1/users/{id}", v1.update_user, methods=["PATCH"]),
         # Emulator controls.
         Route("/api/emulator/reset", emulator.reset_all, methods=["POST"]),
         Route(EHC + "/reset", emulator.reset_help_center, methods=["POST"]),

@@ -19,9 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from verifier import api_keys, keys
 from verifier.clock import ClockSetting, answered_at, isoformat
 from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
-from verifier.models import (
-    api_keys as api_keys_table,
-)
+from verifier.models import api_keys as api_keys_table
 from verifier.models import (
     emulator_clock,
     help_centers,
