@@ -375,3 +375,15 @@ def test_answers_of_the_key_routes_and_v1_match_the_document(client: TestClient)
     check("DELETE", keys + "/{key_id}", f"{url}/{made['id']}", headers=ADMIN)
     check("GET", users, headers=auth)
     check("POST", users, json={"email": "b@b.co"}, headers={**auth, "Authorization": "x"})
+
+
+def test_the_error_table_has_user_disabled_with_its_exact_message(client: TestClient) -> None:
+    """Identify answers it once the lead's step joins the Users API and identify; the table
+    (the document and ``/docs``) has it already."""
+    document = client.get("/openapi.json").json()
+    codes = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"][
+        "code"]["enum"]
+    assert "user_disabled" in codes
+    page = client.get("/docs").text
+    assert "<code>user_disabled</code>" in page
+    assert "Ferndesk: identify failed - user is disabled" in page
