@@ -72,3 +72,15 @@ def test_key_routes_need_the_admin_token(help_center: HelpCenter) -> None:
         assert answer.status_code == 401
         assert error_of(answer)["code"] == "unauthorized"
     assert client.delete(f"{keys_url(help_center)}/key_1").status_code == 401
+
+
+def test_resetting_a_help_center_keeps_its_keys_as_it_keeps_its_secret(
+        help_center: HelpCenter) -> None:
+    client = help_center.client
+    made = client.post(keys_url(help_center), headers=ADMIN).json()
+    auth = {"Authorization": f"Bearer {made['key']}"}
+    assert client.post("/v1/users", headers=auth, json={"email": "a@b.co"}).status_code == 201
+    reset = client.post(f"/api/emulator/help-centers/{help_center.id}/reset", headers=ADMIN)
+    assert reset.status_code == 204
+    assert client.get("/v1/users", headers=auth).json()["total"] == 0
+    assert [key["id"] for key in help_center.admin_get("api-keys")] == [made["id"]]

@@ -64,3 +64,28 @@ def test_users_without_a_subject_do_not_collide(tmp_path: Path) -> None:
                 {"pid": f"hcusr_{n}", "email": f"u{n}@acme.com"})
         assert conn.execute(sa.text("SELECT count(*) FROM users WHERE sub IS NULL")).scalar() == 2
     engine.dispose()
+
+
+def test_downgrading_drops_what_0004_added_and_keeps_users_with_a_subject(
+        tmp_path: Path) -> None:
+    engine = create_engine(fresh_database_url(tmp_path))
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO help_centers (id, name, domain, widget_id, created_at)"
+                             " VALUES ('hc', 'n', 'help.example.com', 'w', 0)"))
+        for sub, email in (("u-1", "a@acme.com"), (None, "b@acme.com")):
+            conn.execute(sa.text(
+                "INSERT INTO users (help_center_id, public_id, sub, email, email_normalized, "
+                "created_at, last_seen_at, updated_at) "
+                "VALUES ('hc', :pid, :sub, :email, :email, 0, 0, 0)"),
+                {"pid": f"hcusr_{email[0]}", "sub": sub, "email": email})
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sub FROM users")).scalars().all() == ["u-1"]
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("users")}
+        assert "public_id" not in columns and not sa.inspect(conn).has_table("api_keys")
+    engine.dispose()
