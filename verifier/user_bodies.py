@@ -19,13 +19,14 @@ from msgspec import UNSET
 from verifier.attributes import ALLOWED, value_problem
 from verifier.emails import email_problem
 from verifier.errors import InvalidRequest
-from verifier.reasons import quote
+from verifier.reasons import cap, quote
 from verifier.shapes import (
     DEFAULT_USERS_PAGE,
     MAX_USER_EMAIL_CHARS,
     MAX_USERS_PAGE,
     UserCreate,
     UserUpdate,
+    field_names,
 )
 from verifier.text import unstorable
 
@@ -68,10 +69,11 @@ def _whole(query: Mapping[str, str], name: str, default: int, low: int, high: in
 
 
 def _checked(body: dict[str, Any], shape: type[Body]) -> Body:
+    _known_fields(body, shape)
     try:
         value = msgspec.convert(body, shape)
     except msgspec.ValidationError as refused:
-        raise InvalidRequest(_located(str(refused)), status=422) from None
+        raise InvalidRequest(cap(_located(str(refused))), status=422) from None
     if value.email is not UNSET:
         if problem := unstorable(value.email):  # not quoted: no answer can carry it
             raise InvalidRequest(f"email {problem}", status=422)
@@ -83,6 +85,19 @@ def _checked(body: dict[str, Any], shape: type[Body]) -> Body:
     if value.attributes is not UNSET:
         _check_attributes(value.attributes)
     return value
+
+
+def _known_fields(body: dict[str, Any], shape: type[Body]) -> None:
+    """Refuse a field the body's shape does not have (a misspelt ``attributes`` silently
+    ignored would leave the user without them), named safely: msgspec's own message would
+    repeat a name no answer can carry."""
+    known = field_names(shape)
+    for name in body:
+        if name in known:
+            continue
+        shown = "whose name " + problem if (problem := unstorable(name)) else quote(name)
+        raise InvalidRequest(f"unknown field {shown}; the fields are "
+                             f"{', '.join(shape.__struct_fields__)}", status=422)
 
 
 def _check_attributes(attributes: dict[str, Any]) -> None:
