@@ -178,15 +178,15 @@ class Store:
     # -- Users API keys ----------------------------------------------------------------------
 
     def create_api_key(self, help_center_id: str) -> ApiKey:
-        key = api_keys.generate()
+        key, key_id = api_keys.generate(), api_keys.new_key_id()
+        fingerprint = api_keys.fingerprint(key)
         with self.engine.begin() as conn:
             require_help_center(conn, help_center_id)
             now = read_clock(conn).now()
-            values = {"id": api_keys.new_key_id(), "help_center_id": help_center_id, "key": key,
-                      "fingerprint": api_keys.fingerprint(key), "created_at": now}
-            conn.execute(sa.insert(api_keys_table).values(values))
-        return ApiKey(id=values["id"], key=key, created_at=answered_at(now),
-                      fingerprint=values["fingerprint"])
+            conn.execute(sa.insert(api_keys_table).values(
+                id=key_id, help_center_id=help_center_id, key=key, fingerprint=fingerprint,
+                created_at=now))
+        return ApiKey(id=key_id, key=key, created_at=answered_at(now), fingerprint=fingerprint)
 
     def list_api_keys(self, help_center_id: str) -> list[ApiKeyInfo]:
         """The help center's live keys, oldest first; never the keys themselves."""
