@@ -37,7 +37,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.header_limits import HeaderLimits
-from verifier.routes import admin, dashboard, docs, emulator, identify, pages, widget
+from verifier.routes import admin, dashboard, docs, emulator, identify, pages, v1, widget
 from verifier.services import Services, of_app
 from verifier.settings import Settings
 from verifier.templating import STATIC_DIR
@@ -79,11 +79,18 @@ def routes() -> list[BaseRoute]:
         Route(HC + "/jwt-secret", admin.generate_secret, methods=["POST"]),
         Route(HC + "/jwt-secret", admin.secret_info, methods=["GET"]),
         Route(HC + "/jwt-secret", admin.delete_secret, methods=["DELETE"]),
+        Route(HC + "/api-keys", admin.create_api_key, methods=["POST"]),
+        Route(HC + "/api-keys", admin.list_api_keys, methods=["GET"]),
+        Route(HC + "/api-keys/{key_id}", admin.delete_api_key, methods=["DELETE"]),
         Route(HC + "/users", admin.list_users, methods=["GET"]),
         Route(HC + "/users/{sub:path}", admin.delete_user, methods=["DELETE"]),
         Route(HC + "/sessions", admin.list_sessions, methods=["GET"]),
         Route(HC + "/identify-attempts", admin.list_attempts, methods=["GET"]),
         Route(HC + "/messages", admin.list_messages, methods=["GET"]),
+        # Ferndesk's Users API, emulated (an API key of one help center).
+        Route("/v1/users", v1.list_users, methods=["GET"]),
+        Route("/v1/users", v1.create_user, methods=["POST"]),
+        Route("/v1/users/{id}", v1.update_user, methods=["PATCH"]),
         # Emulator controls.
         Route("/api/emulator/reset", emulator.reset_all, methods=["POST"]),
         Route(EHC + "/reset", emulator.reset_help_center, methods=["POST"]),

@@ -30,6 +30,7 @@ from verifier.clock import ClockSetting
 from verifier.db import Prepared
 from verifier.emails import email_key
 from verifier.errors import SubjectMismatch, UnknownWidget
+from verifier.models import new_user_id
 from verifier.sessions import new_session_id
 from verifier.tokens import Identity
 from verifier.widget_cache import (
@@ -185,7 +186,9 @@ class Binder:
                  else json.dumps(identity.custom_attributes, separators=(",", ":")))
         values = {"hc": hc, "sub": identity.sub, "email": identity.email,
                   "name": identity.name, "origin": attempt.origin, "ua": user_agent, "now": now}
-        user = {**values, "email_normalized": email_key(identity.email), "attrs": attrs}
+        # A public id for the row, should this call create it (unused when the sub is known).
+        user = {**values, "email_normalized": email_key(identity.email), "attrs": attrs,
+                "pid": new_user_id()}
         new_id = new_session_id() if session_id is None else ""  # made if it is unknown
         session = {**values, "id": new_id if session_id is None else session_id}
 

@@ -31,8 +31,8 @@ CONSUME_FAULT = (
 )
 UPSERT_USER = (
     "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
-    "custom_attributes, created_at, last_seen_at) "
-    "VALUES (:hc, :sub, :email, :email_normalized, :name, :attrs, :now, :now) "
+    "custom_attributes, created_at, last_seen_at, public_id, updated_at) "
+    "VALUES (:hc, :sub, :email, :email_normalized, :name, :attrs, :now, :now, :pid, :now) "
     "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
     "email_normalized = excluded.email_normalized, name = excluded.name, "
     "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
@@ -79,8 +79,9 @@ BIND_CONTINUE = (
 )
 _GUARDED_UPSERT_USER = (
     "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
-    "custom_attributes, created_at, last_seen_at) "
-    f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW} FROM g "
+    "custom_attributes, created_at, last_seen_at, public_id, updated_at) "
+    f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW}, :pid, "
+    f"{_NOW} FROM g "
     "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
     "email_normalized = excluded.email_normalized, name = excluded.name, "
     "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"

@@ -10,6 +10,7 @@ ours: why it failed, never a secret and never a whole token.
     ├── InvalidJwt            401  invalid_jwt
     ├── DomainMismatch        403  domain_mismatch
     ├── SubjectMismatch       409  subject_mismatch
+    ├── UserDisabled          403  user_disabled (the Users API disabled the user)
     ├── UnknownWidget         404  unknown_widget
     ├── Unauthorized          401  unauthorized
     ├── NotFound              404  not_found
@@ -66,6 +67,13 @@ class SubjectMismatch(VerifierError):
     message = (
         "Ferndesk: identify failed - JWT subject does not match the existing help-center user"
     )
+
+
+class UserDisabled(VerifierError):
+    """The user is ``disabled`` (Users API, contract section 7). The vendor's text for this case
+    is not published: the message is the emulator's, in the style of the others."""
+
+    code, status, message = "user_disabled", 403, "Ferndesk: identify failed - user is disabled"
 
 
 class UnknownWidget(VerifierError):

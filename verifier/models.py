@@ -9,6 +9,9 @@ everything it owns. Instants are POSIX seconds as doubles: portable, and cheap t
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -45,20 +48,57 @@ help_centers = sa.Table(
     sa.Column("jwt_secret_fingerprint", sa.String(64), nullable=True),
 )
 
+def new_user_id() -> str:
+    """A help center user's public id: ``hcusr_`` and 24 random hex digits (96 bits)."""
+    return "hcusr_" + secrets.token_hex(12)
+
+
+def _updated_when_seen(context: Any) -> Any:
+    """A user inserted without ``updated_at`` (an import, a test's row) was last updated when
+    it was last seen."""
+    return context.get_current_parameters().get("last_seen_at")
+
+
 users = sa.Table(
     "users",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     _owner(),
-    sa.Column("sub", sa.Text, nullable=False),
+    # The public id the Users API (``/v1``) names the user by. Core inserts get one from
+    # ``new_user_id``; identify's own SQL passes one (binding.py).
+    sa.Column("public_id", sa.String(64), nullable=False, unique=True,
+              default=lambda: new_user_id()),
+    # NULL for a user created through the Users API until an identify binds a subject to it.
+    # NULLs never collide in the unique (help_center_id, sub), on SQLite or PostgreSQL.
+    sa.Column("sub", sa.Text, nullable=True),
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("email_normalized", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=True),
+    # The token's customAttributes, and the Users API's ``attributes`` (NULL reads as {}).
     sa.Column("custom_attributes", sa.Text, nullable=True),  # JSON text, portable everywhere
+    sa.Column("email_verified", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("last_seen_at", sa.Double, nullable=False),
+    sa.Column("last_login_at", sa.Double, nullable=True),
+    sa.Column("updated_at", sa.Double, nullable=False, default=_updated_when_seen),
     sa.UniqueConstraint("help_center_id", "sub"),
     sa.UniqueConstraint("help_center_id", "email_normalized"),
+)
+
+# The Users API's keys (``Authorization: Bearer fdsk_...``), each scoped to one help center.
+# The key itself is kept (not a hash of it): exports carry it, as they carry the JWT secret.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _owner(),
+    sa.Column("key", sa.Text, nullable=False, unique=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    # Set by DELETE instead of removing the row, so a call with a deleted key is told so.
+    sa.Column("deleted_at", sa.Double, nullable=True),
+    sa.Index(None, "help_center_id", "created_at"),
 )
 
 sessions = sa.Table(

@@ -2,9 +2,9 @@
 rendered for people at ``GET /docs``).
 
 It is built once, from ``OPERATIONS``: a table with one entry per route and method, grouped
-by tag (meta, widget, admin, emulator). Each entry says what the operation does, what it reads,
-what it answers on success and which contract errors it can answer. Every error's code, status
-and exact message comes from ``errors.py``; nothing here retypes a message, and the ``Error``
+by tag (meta, widget, admin, users, emulator). Each entry says what the operation does, what it
+reads, what it answers on success and which contract errors it can answer. Every error's code,
+status and exact message comes from ``errors.py``; nothing here retypes a message, and the ``Error``
 schema's ``code`` enum is every error class defined there. ``tests/api/test_openapi.py`` checks
 the table against the app's routes both ways. The components are not written here: they are
 generated from ``shapes.py`` (``schemas()``), the one declaration of every wire shape.
@@ -29,6 +29,7 @@ from verifier.routes import admin
 
 TITLE = "ferndesk-verifier"
 BEARER = "bearerAuth"
+API_KEY = "apiKeyAuth"
 
 TAGS: list[dict[str, str]] = [
     {"name": "widget", "description":
@@ -39,6 +40,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "emulator", "description":
         "Emulator-only controls under their own prefix: reset, clock, faults, state export and "
         "import. Admin token required."},
+    {"name": "users", "description":
+        "Ferndesk's Users API, emulated under `/v1` (the real one is "
+        "`https://api.ferndesk.com/v1`): what an integrator's backend calls to provision users "
+        "and keep the attributes user-group rules match. Every call needs "
+        "`Authorization: Bearer fdsk_...`, an API key of one help center."},
     {"name": "meta", "description":
         "Health, this description, the dashboard's entry, the stub SDK and the widget's files."},
 ]
@@ -225,6 +231,11 @@ class Operation:
     def admin(self) -> bool:
         return self.path.startswith("/api/")
 
+    @property
+    def keyed(self) -> bool:
+        """A Users API call: an API key, not the admin token."""
+        return self.path.startswith("/v1/")
+
 
 def _admin(method: str, path: str, tag: str, operation_id: str, summary: str, description: str,
            answers: dict[int, Answer], *failures: tuple[Failure, ...],
@@ -237,6 +248,37 @@ def _admin(method: str, path: str, tag: str, operation_id: str, summary: str, de
                      body, parameters)
 
 
+def _keyed(method: str, path: str, operation_id: str, summary: str, description: str,
+           answers: dict[int, Answer], *failures: tuple[Failure, ...],
+           body: Body | None = None,
+           parameters: tuple[dict[str, Any], ...] = ()) -> Operation:
+    """A Users API operation: every one can answer `unauthorized` (the key) and
+    `unavailable`."""
+    found = [f for group in failures for f in group]
+    return Operation(method, path, "users", operation_id, summary, description, answers,
+                     (*NO_API_KEY, *found, *(BAD_BODY if body else ()), *UNAVAILABLE),
+                     body, parameters)
+
+
+NO_API_KEY = fails("unauthorized", "no `Authorization: Bearer fdsk_...`, a token that is not "
+                   "shaped like an API key (the admin token included), or a key that is unknown "
+                   "or deleted; the reason says which")
+EMAIL_TAKEN = fails("conflict", "another user of the help center has this email "
+                    "(case-insensitively); the database decides, so of two racing calls one wins")
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+V1_EMAIL = _query("email", "only the user with this email (exact, case-insensitive)",
+                  {"type": "string", "maxLength": shapes.MAX_USER_EMAIL_CHARS})
+V1_LIMIT = _query("limit", "at most this many", {
+    "type": "integer", "minimum": 1, "maximum": shapes.MAX_USERS_PAGE,
+    "default": shapes.DEFAULT_USERS_PAGE})
+V1_OFFSET = _query("offset", "skip this many first", {
+    "type": "integer", "minimum": 0, "default": 0})
 HC = "/api/help-centers/{id}"
 EMU = "/api/emulator"
 SUB = path_param("sub", "the user's `sub`, as its token carried it (it may contain `/`)")
@@ -400,8 +442,27 @@ OPERATIONS: tuple[Operation, ...] = (
     _admin("delete", HC + "/jwt-secret", "admin", "deleteJwtSecret", "Delete the JWT secret",
            "Every token signed with it is invalid from then on.",
            {204: no_content("deleted")}, NO_HELP_CENTER, NO_SECRET, parameters=(HC_ID,)),
+    _admin("post", HC + "/api-keys", "admin", "createApiKey", "Create a Users API key",
+           "A key for the Users API (`/v1`, `Authorization: Bearer fdsk_...`), scoped to this "
+           "help center. The only time the key is shown (`Cache-Control: no-store`).",
+           {201: json_answer("the new key", ref(shapes.ApiKey),
+                             **{"Cache-Control": "no-store"})},
+           NO_HELP_CENTER, parameters=(HC_ID,)),
+    _admin("get", HC + "/api-keys", "admin", "listApiKeys", "List Users API keys",
+           "The help center's keys, oldest first, without the keys themselves.",
+           {200: json_answer("the keys", list_of(shapes.ApiKeyInfo))}, NO_HELP_CENTER,
+           parameters=(HC_ID,)),
+    _admin("delete", HC + "/api-keys/{key_id}", "admin", "deleteApiKey",
+           "Delete a Users API key",
+           "The key is refused from then on (`401 unauthorized`, whose reason says it was "
+           "deleted).",
+           {204: no_content("deleted")},
+           fails("not_found", "no help center has this `id`, or it has no live key with this "
+                 "`key_id`"),
+           parameters=(HC_ID, path_param("key_id", "the key's `id` (`key_...`)"))),
     _admin("get", HC + "/users", "admin", "listUsers", "List users",
-           "The users identify has bound, one per `sub`.",
+           "The help center's users: those identify has bound, one per `sub`, and those the "
+           "Users API created (`sub: null` until an identify binds them).",
            {200: json_answer("the users", list_of(shapes.User))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
     _admin("delete", HC + "/users/{sub}", "admin", "deleteUser", "Delete a user",
@@ -424,6 +485,29 @@ OPERATIONS: tuple[Operation, ...] = (
     _admin("get", HC + "/messages", "admin", "listMessages", "List contact-form messages", "",
            {200: json_answer("the messages", list_of(shapes.Message))}, NO_HELP_CENTER,
            parameters=(HC_ID,)),
+
+    # -- users (/v1) ----------------------------------------------------------------------------
+    _keyed("get", "/v1/users", "listV1Users", "List help center users",
+           "The API key's help center's users, oldest first (by creation, then creation "
+           "order), those identify bound and those created here alike.",
+           {200: json_answer("a page of users", ref(shapes.UserPage))},
+           fails("invalid_request", "`limit` or `offset` is not a whole number in range, or "
+                 "`email` cannot be an email", 422),
+           parameters=(V1_EMAIL, V1_LIMIT, V1_OFFSET)),
+    _keyed("post", "/v1/users", "createV1User", "Create a help center user",
+           "A user without a subject yet, in the API key's help center. `email` is checked as "
+           "identify checks a token's and stored lower-case; each attribute value is a "
+           "string, a number, a boolean, or an array whose items are all strings, all numbers "
+           "or all booleans. Unknown fields are refused.",
+           {201: json_answer("the user", ref(shapes.HelpCenterUser))}, EMAIL_TAKEN,
+           body=Body(shapes.UserCreate)),
+    _keyed("patch", "/v1/users/{id}", "updateV1User", "Change a help center user",
+           "Every field optional: an absent one is unchanged, `name: null` clears the name, "
+           "`attributes` replaces the whole object. Unknown fields are refused.",
+           {200: json_answer("the user as changed", ref(shapes.HelpCenterUser))},
+           fails("not_found", "no user has this `id` in the API key's help center"),
+           EMAIL_TAKEN, body=Body(shapes.UserUpdate),
+           parameters=(path_param("id", "the user's `id` (`hcusr_...`)"),)),
 
     # -- emulator -------------------------------------------------------------------------------
     _admin("post", EMU + "/reset", "emulator", "resetEmulator", "Reset everything",
@@ -541,6 +625,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             out["requestBody"]["description"] = op.body.description
     if op.admin:
         out["security"] = [{BEARER: []}]
+    elif op.keyed:
+        out["security"] = [{API_KEY: []}]
     return out
 
 
@@ -576,6 +662,10 @@ def document() -> dict[str, Any]:
                 "type": "http", "scheme": "bearer",
                 "description": "the admin token: `--admin-token` or "
                                "`FERNDESK_VERIFIER_ADMIN_TOKEN`, else generated and printed "
-                               "once at start"}},
+                               "once at start"},
+                API_KEY: {
+                    "type": "http", "scheme": "bearer",
+                    "description": "a Users API key (`fdsk_...`) of one help center: "
+                                   "`POST /api/help-centers/{id}/api-keys` makes one"}},
         },
     }

@@ -51,11 +51,20 @@ FAULT_EXAMPLE_STATUS = 503  # injected_fault's message names its status: shown f
 HELP_COLUMNS = "100"  # argparse wraps help to the terminal: fixed, so the output is too
 SCHEMA_PREFIX = "#/components/schemas/"
 WHEN = re.compile(r'- `(\w+)`: "(.*)" \((.*)\)$')  # one line of an error answer's description
-SHAPES = ("HelpCenterCreate", "HelpCenter", "Secret", "SecretInfo", "IdentifyRequest",
-          "IdentifyResponse", "IdentifyWarning",
-          "User", "Session", "Attempt", "MessageCreate", "Message", "Clock",
+SHAPES = ("HelpCenterCreate", "HelpCenter", "Secret", "SecretInfo", "ApiKey", "ApiKeyInfo",
+          "IdentifyRequest", "IdentifyResponse", "IdentifyWarning", "User", "Session", "Attempt",
+          "MessageCreate", "Message", "UserCreate", "UserUpdate", "HelpCenterUser", "UserPage",
+          "Clock",
           "ClockUpdate", "FaultCreate", "Fault", "State", "StateHelpCenter", "StateUser",
           "StateSession", "StateAttempt", "StateMessage", "StateFault", "Error")  # reading order
+
+# Who may call an operation, by the security scheme it requires.
+AUTH = {"bearerAuth": "admin token", "apiKeyAuth": "API key"}
+
+
+def _auth(op: dict[str, Any]) -> str:
+    schemes = [name for requirement in op.get("security", []) for name in requirement]
+    return AUTH[schemes[0]] if schemes else "none"
 
 
 def cell(text: Any) -> str:
@@ -132,7 +141,7 @@ def routes_block() -> list[str]:
         operations = by_tag.get(tag["name"], [])
         out += [f"### {tag['name'].capitalize()}", "", tag["description"], ""]
         out += table(("method", "path", "auth", "answers", "errors"), [
-            (f"`{method}`", f"`{path}`", "admin token" if "security" in op else "none",
+            (f"`{method}`", f"`{path}`", _auth(op),
              _success(op), _errors(op)) for method, path, op in operations])
         out.append("")
         for method, path, op in operations:

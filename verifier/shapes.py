@@ -8,9 +8,11 @@ their attributes; ``openapi.py`` generates ``components.schemas`` from them
 A struct's docstring is its public description (``/docs``, ``docs/reference.md``), so it is
 written for the integrator.
 
-    answers      HelpCenter  Secret  SecretInfo  User  Session  Attempt  Message  Fault  Clock
-                 Health  Error  NewSession  NewMessage  IdentifyResponse  IdentifyWarning
+    answers      HelpCenter  Secret  SecretInfo  ApiKey  ApiKeyInfo  User  Session  Attempt
+                 Message  Fault  Clock  Health  Error  NewSession  NewMessage  IdentifyResponse
+                 IdentifyWarning  HelpCenterUser  UserPage  (the Users API, ``/v1``)
     bodies       HelpCenterCreate  MessageCreate  IdentifyRequest  ClockUpdate  FaultCreate
+                 UserCreate  UserUpdate
     state        State  StateHelpCenter  StateUser  StateSession  StateAttempt  StateMessage
                  StateFault  (what ``GET /api/emulator/state`` exports, ``PUT`` and seeds load)
 
@@ -25,7 +27,7 @@ from typing import Annotated, Any, ClassVar, Final
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from verifier import errors, keys
+from verifier import attributes, errors, keys
 from verifier.identifiers import IDENTIFIER
 from verifier.token_warnings import CODES as WARNING_CODES
 
@@ -39,6 +41,12 @@ MAX_BODY_CHARS: Final = 5000  # a contact-form message
 MAX_CODE_CHARS: Final = 32  # identify_attempts.code and .token_fingerprint (columns)
 MIN_SECRET_BYTES: Final = keys.SECRET_BYTES  # HS256 wants at least 256 bits (RFC 7518 3.2)
 MAX_SECRET_BYTES: Final = 1024
+MAX_USER_EMAIL_CHARS: Final = 320  # a help center user's email (identify's limit too)
+MAX_USER_NAME_CHARS: Final = 512  # a help center user's name (identify's limit too)
+MAX_ATTRIBUTES: Final = 100  # keys of a help center user's attributes
+MAX_ATTRIBUTE_KEY_CHARS: Final = 200
+MAX_USERS_PAGE: Final = 100  # GET /v1/users?limit=
+DEFAULT_USERS_PAGE: Final = 20
 MAX_FAULT_TIMES: Final = 100_000
 MAX_FAULT_DELAY_MS: Final = 60_000
 # A fault answers with a JSON error body: 1xx, 204 and 304 cannot carry one, 2xx and 3xx would
@@ -113,6 +121,20 @@ MessageSub = Annotated[str | None, Meta(description="the session's user, when it
 FrameToken = Annotated[str, Meta(
     description="what the widget frame of this session opens with "
                 "(`GET /widget/{widget_id}/frame?token=...`); short-lived")]
+
+
+ApiKeyId = Annotated[str, Meta(description="`key_...`: what `DELETE .../api-keys/{key_id}` "
+                                           "names")]
+KeyFingerprint = Annotated[str, Meta(description="`sha256:` and 16 hex digits: tells keys apart")]
+UserEmail = Annotated[str, Meta(
+    max_length=MAX_USER_EMAIL_CHARS,
+    description="an email as identify takes it (one `@`, a domain with a dot, no spaces); "
+                "stored lower-case")]
+UserName = Annotated[str, Meta(max_length=MAX_USER_NAME_CHARS)]
+UserAttributes = Annotated[dict[Annotated[str, Meta(max_length=MAX_ATTRIBUTE_KEY_CHARS)], Any],
+                           Meta(max_length=MAX_ATTRIBUTES, description=(
+                               "what user-group audience rules match: each value "
+                               f"{attributes.ALLOWED}"))]
 
 
 # -- meta ------------------------------------------------------------------------------------
@@ -190,7 +212,9 @@ class SecretInfo(Struct):
 
 
 class User(Struct):
-    sub: Sub
+    sub: Annotated[str | None, Meta(
+        description="the JWT's subject: the user's identity in this help center; `null` for a "
+                    "user created through the Users API that no identify has bound yet")]
     email: BoundEmail
     name: LatestName
     custom_attributes: Attributes
@@ -230,6 +254,70 @@ class Message(Struct):
     name: str | None
     body: str
     created_at: Instant
+
+
+class ApiKey(Struct):
+    """The only time the key is ever shown."""
+
+    id: ApiKeyId
+    key: Annotated[str, Meta(description="`fdsk_...`: send it as `Authorization: Bearer "
+                                         "fdsk_...` to `/v1`")]
+    created_at: Instant
+    fingerprint: KeyFingerprint
+
+
+class ApiKeyInfo(Struct):
+    """A Users API key, never the key itself."""
+
+    id: ApiKeyId
+    created_at: Instant
+    fingerprint: KeyFingerprint
+
+
+# -- the Users API (/v1) ---------------------------------------------------------------------
+
+
+class HelpCenterUser(Struct, rename="camel"):
+    """A help center user, as Ferndesk's Users API shows it: one set of users for identify and
+    the API."""
+
+    id: Annotated[str, Meta(description="`hcusr_...`")]
+    helpdesk_id: Annotated[str, Meta(description="the help center's id")]
+    email: Annotated[str, Meta(description="lower-case; one user per email in a help center")]
+    name: str | None
+    email_verified: bool
+    disabled: bool
+    attributes: UserAttributes
+    last_login_at: Annotated[Instant | None, Meta(
+        description="the latest successful identify; `null` until one")]
+    created_at: Instant
+    updated_at: Instant
+
+
+class UserPage(Struct):
+    """One page of users, oldest first."""
+
+    items: list[HelpCenterUser]
+    limit: int
+    offset: int
+    total: Annotated[int, Meta(description="how many users match, on every page")]
+
+
+class UserCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    email: UserEmail
+    name: UserName | None = None
+    attributes: UserAttributes = {}
+    disabled: bool = False
+
+
+class UserUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Every field optional: an absent one is unchanged."""
+
+    email: UserEmail | UnsetType = UNSET
+    name: Annotated[UserName | None, Meta(description="`null` clears it")] | UnsetType = UNSET
+    attributes: Annotated[UserAttributes, Meta(
+        description="replaces the whole object")] | UnsetType = UNSET
+    disabled: bool | UnsetType = UNSET
 
 
 # -- the widget ------------------------------------------------------------------------------
@@ -343,15 +431,23 @@ class FaultCreate(Struct, kw_only=True):
 
 
 class StateUser(Struct, kw_only=True):
-    """An import also takes `customAttributes`."""
+    """An import also takes `customAttributes`. Only `email` is required: a user created
+    through the Users API has no `sub`, and older exports have no `id` (one is made)."""
 
-    sub: Sub
+    sub: Annotated[str | None, Meta(description="`null` for a user no identify has bound")] \
+        = None
     email: BoundEmail
     name: LatestName = None
-    custom_attributes: Attributes = None
+    custom_attributes: Annotated[dict[str, Any] | None, Meta(
+        description="the user's `attributes` (a token's `customAttributes`)")] = None
     created_at: Instant | None = None
     last_seen_at: Annotated[LastSeen, Meta(description="the latest successful identify")] | None \
         = None
+    id: Annotated[str, Meta(description="the Users API's `hcusr_...`")] | None = None
+    email_verified: bool = False
+    disabled: bool = False
+    last_login_at: Instant | None = None
+    updated_at: Instant | None = None
 
 
 class StateSession(Struct, kw_only=True):
@@ -409,6 +505,8 @@ class StateHelpCenter(Struct, kw_only=True):
     jwt_secret_created_at: Annotated[Instant | None, Meta(
         description="when the secret was made")] = None
     users: list[StateUser] = []
+    api_keys: Annotated[list[str], Meta(
+        description="the Users API keys themselves (`fdsk_...`)")] = []
     sessions: list[StateSession] = []
     identify_attempts: list[StateAttempt] = []
     messages: list[StateMessage] = []
@@ -430,10 +528,11 @@ class State(Struct, kw_only=True):
 
 
 # What openapi.py publishes, in this order; the nested-only shapes are inlined where used.
-PUBLISHED: Final = (Error, Health, HelpCenter, HelpCenterCreate, Secret, SecretInfo, User,
-                    Session, Attempt, Message, MessageCreate, NewSession, NewMessage,
-                    IdentifyRequest, IdentifyResponse, IdentifyWarning, Clock, ClockUpdate,
-                    Fault, FaultCreate,
+PUBLISHED: Final = (Error, Health, HelpCenter, HelpCenterCreate, Secret, SecretInfo, ApiKey,
+                    ApiKeyInfo, User, Session, Attempt, Message, HelpCenterUser, UserPage,
+                    UserCreate, UserUpdate, MessageCreate, NewSession, NewMessage,
+                    IdentifyRequest, IdentifyResponse, IdentifyWarning, Clock, ClockUpdate, Fault,
+                    FaultCreate,
                     State, StateHelpCenter, StateUser, StateSession, StateAttempt,
                     StateMessage, StateFault)
 INLINED: Final = (ErrorDetail, StartedSession, IdentifiedUser, IdentifiedSession, StateClock)

@@ -23,16 +23,19 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from verifier import api_keys as key_rules
 from verifier import domains, emails, keys, retired_secrets, tokens
 from verifier.clock import check_instant, check_offset, isoformat, parse_isoformat
 from verifier.errors import CONTRACT_ERRORS, InvalidRequest
 from verifier.identifiers import identifier_problem
 from verifier.models import (
+    api_keys,
     emulator_clock,
     emulator_faults,
     help_centers,
     identify_attempts,
     messages,
+    new_user_id,
     sessions,
     users,
 )
@@ -95,8 +98,15 @@ def _exported_help_center(conn: Connection, hc: Any) -> StateHelpCenter:
                          custom_attributes=None if row.custom_attributes is None
                          else json.loads(row.custom_attributes),
                          created_at=isoformat(row.created_at),
-                         last_seen_at=isoformat(row.last_seen_at))
+                         last_seen_at=isoformat(row.last_seen_at), id=row.public_id,
+                         email_verified=bool(row.email_verified), disabled=bool(row.disabled),
+                         last_login_at=isoformat(row.last_login_at),
+                         updated_at=isoformat(row.updated_at))
                for row in rows(users, users.c.id)],
+        api_keys=[row.key for row in conn.execute(
+            sa.select(api_keys.c.key).where(api_keys.c.help_center_id == hc.id,
+                                            api_keys.c.deleted_at.is_(None))
+            .order_by(api_keys.c.created_at, api_keys.c.id))],
         sessions=[StateSession(id=row.id, sub=row.sub, email=row.email, name=row.name,
                                origin=row.origin, user_agent=row.user_agent,
                                started_at=isoformat(row.started_at),
@@ -138,6 +148,7 @@ WARNING_KEYS = field_names(IdentifyWarning)
 MESSAGE_KEYS = field_names(StateMessage)
 FAULT_KEYS = field_names(StateFault)
 MAX_ROW_ID_CHARS = MAX_ID_CHARS  # sessions.id, messages.id, messages.session_id
+PUBLIC_USER_ID = re.compile(r"hcusr_[A-Za-z0-9_-]{1,58}")  # users.public_id
 
 
 class _Seen:
@@ -288,10 +299,12 @@ def _load_help_center(conn: Connection, entry: Any, where: str, now: float,
         if existing is None and user_rows:
             # A new help center's users are all new: one batched insert, not a statement per
             # user, so a large import holds the database's write lock briefly.
-            conn.execute(sa.insert(users), user_rows)
+            conn.execute(sa.insert(users), [{**row, "public_id": row["public_id"]
+                                             or new_user_id()} for row in user_rows])
         elif user_rows:
             for row in user_rows:
                 _merge_user(conn, row)
+        _load_api_keys(conn, hc_id, entry, where, now, seen)
         for s_index, session in enumerate(_list(entry, "sessions", where)):
             _load_session(conn, hc_id, session, f"{where}.sessions[{s_index}]", now, seen)
         for a_index, attempt in enumerate(_list(entry, "identify_attempts", where)):
@@ -320,35 +333,101 @@ def _user_row(hc_id: str, user: Any, where: str, now: float, seen: _Seen) -> dic
         raise StateError(f"{where}.sub: sub must not be blank")
     attrs = user.get(attributes_key)
     try:
-        tokens.check_identity_claims({"sub": sub, "email": email, "name": user.get("name"),
-                                      "customAttributes": attrs})
+        # A user the Users API created has no sub yet: its other fields are checked all the
+        # same, with a stand-in subject.
+        tokens.check_identity_claims({"sub": "-" if sub is None else sub, "email": email,
+                                      "name": user.get("name"), "customAttributes": attrs})
     except tokens.InvalidClaim as refused:
         field = attributes_key if refused.claim == "customAttributes" else refused.claim
         raise StateError(f"{where}.{field}: {refused}") from None
-    assert isinstance(sub, str) and isinstance(email, str)
+    assert (sub is None or isinstance(sub, str)) and isinstance(email, str)
     # Stored as identify stores it, so an imported user and identify agree on who holds an email.
     email = emails.normalize_email(email)
-    seen.claim(f"sub in {hc_id}", sub, where, "sub", sub)
+    if sub is not None:
+        seen.claim(f"sub in {hc_id}", sub, where, "sub", sub)
     seen.claim(f"email in {hc_id}", emails.email_key(email), where, "email", email)
+    public_id = _public_id(user, where)
+    if public_id is not None:
+        seen.claim("user id", public_id, where, "id", public_id)
+    last_seen = _instant(user, "last_seen_at", where) or now
     values = {
         "email": email,
         "email_normalized": emails.email_key(email),
         "name": user.get("name"),
         "custom_attributes": None if attrs is None else json.dumps(attrs),
-        "last_seen_at": _instant(user, "last_seen_at", where) or now,
+        "last_seen_at": last_seen,
+        "email_verified": _flag(user, "email_verified", where),
+        "disabled": _flag(user, "disabled", where),
+        "last_login_at": _instant(user, "last_login_at", where),
+        "updated_at": _instant(user, "updated_at", where) or last_seen,
     }
-    return {"help_center_id": hc_id, "sub": sub,
+    return {"help_center_id": hc_id, "sub": sub, "public_id": public_id,
             "created_at": _instant(user, "created_at", where) or now, **values}
 
 
+def _public_id(user: dict[str, Any], where: str) -> str | None:
+    """A user's ``id`` (``hcusr_...``); None when the entry has none (one is made)."""
+    value = _optional_text(user, "id", where)
+    if value is not None and not PUBLIC_USER_ID.fullmatch(value):
+        raise StateError(f"{where}.id: id must be hcusr_ and 1 to {MAX_ID_CHARS - 6} letters, "
+                         "digits, - or _")
+    return value
+
+
+def _flag(entry: dict[str, Any], key: str, where: str) -> bool:
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise StateError(f"{where}.{key}: {key} must be true or false")
+    return value
+
+
 def _merge_user(conn: Connection, row: dict[str, Any]) -> None:
-    """A seed's user into a help center that exists: updated by ``sub``, or inserted."""
+    """A seed's user into a help center that exists: updated by ``sub``, else (a user without
+    one) by ``id``, else by email; or inserted."""
     changes = {key: value for key, value in row.items()
-               if key not in ("help_center_id", "sub", "created_at")}
+               if key not in ("help_center_id", "sub", "created_at")
+               and not (key == "public_id" and value is None)}
+    if row["sub"] is not None:
+        match = users.c.sub == row["sub"]
+    elif row["public_id"] is not None:
+        match = users.c.public_id == row["public_id"]
+    else:
+        match = sa.and_(users.c.sub.is_(None),
+                        users.c.email_normalized == row["email_normalized"])
     done = conn.execute(sa.update(users).where(users.c.help_center_id == row["help_center_id"],
-                                               users.c.sub == row["sub"]).values(**changes))
+                                               match).values(**changes))
     if done.rowcount == 0:
-        conn.execute(sa.insert(users).values(**row))
+        conn.execute(sa.insert(users).values(**{**row,
+                                                "public_id": row["public_id"] or new_user_id()}))
+
+
+def _load_api_keys(conn: Connection, hc_id: str, entry: dict[str, Any], where: str,
+                   now: float, seen: _Seen) -> None:
+    """The help center's Users API keys: inserted, or brought back if deleted. A key is a
+    secret: a refusal names it by its fingerprint, never by itself."""
+    for index, key in enumerate(_list(entry, "api_keys", where)):
+        place = f"{where}.api_keys[{index}]"
+        if not isinstance(key, str):
+            raise StateError(f"{place}: must be a string")
+        problem = key_rules.key_problem(key)
+        if problem:
+            raise StateError(f"{place}: {problem}")
+        shown = key_rules.fingerprint(key)
+        first = seen.places.setdefault(("api key", key), where)
+        if first != where:
+            raise StateError(f"{place}: the key {shown} is also {first}'s")
+        holder = conn.execute(sa.select(api_keys.c.help_center_id).where(
+            api_keys.c.key == key)).one_or_none()
+        if holder is None:
+            conn.execute(sa.insert(api_keys).values(
+                id=key_rules.new_key_id(), help_center_id=hc_id, key=key, fingerprint=shown,
+                created_at=now))
+        elif holder.help_center_id != hc_id:
+            raise StateError(f"{place}: the key {shown} is already help center "
+                             f"{holder.help_center_id!r}'s")
+        else:
+            conn.execute(sa.update(api_keys).where(api_keys.c.key == key)
+                         .values(deleted_at=None))
 
 
 def _row_id(row: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:

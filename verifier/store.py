@@ -1,5 +1,5 @@
-"""Admin-side queries: help centers, secrets, users, sessions, attempts, messages, and the
-emulator's clock as the admin API and the dashboard read it.
+"""Admin-side queries: help centers, secrets, Users API keys, users, sessions, attempts,
+messages, and the emulator's clock as the admin API and the dashboard read it.
 
 These run on SQLAlchemy Core through the engine's pool, from Starlette's thread pool (admin
 handlers are plain functions). Each function is one short transaction. Uniqueness and cascades
@@ -17,9 +17,10 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from verifier import keys, retired_secrets
+from verifier import api_keys, keys, retired_secrets
 from verifier.clock import ClockSetting, answered_at, isoformat
 from verifier.errors import Conflict, NoSecret, NotFound, SecretExists
+from verifier.models import api_keys as api_keys_table
 from verifier.models import (
     emulator_clock,
     help_centers,
@@ -29,6 +30,8 @@ from verifier.models import (
     users,
 )
 from verifier.shapes import (
+    ApiKey,
+    ApiKeyInfo,
     Attempt,
     HelpCenter,
     IdentifyWarning,
@@ -190,6 +193,45 @@ class Store:
                     break
             retired_secrets.retire(conn, help_center_id, secret, keys.fingerprint(secret),
                                    read_clock(conn).now())
+
+    # -- Users API keys ----------------------------------------------------------------------
+
+    def create_api_key(self, help_center_id: str) -> ApiKey:
+        key, key_id = api_keys.generate(), api_keys.new_key_id()
+        fingerprint = api_keys.fingerprint(key)
+        with self.engine.begin() as conn:
+            require_help_center(conn, help_center_id)
+            now = read_clock(conn).now()
+            conn.execute(sa.insert(api_keys_table).values(
+                id=key_id, help_center_id=help_center_id, key=key, fingerprint=fingerprint,
+                created_at=now))
+        return ApiKey(id=key_id, key=key, created_at=answered_at(now), fingerprint=fingerprint)
+
+    def list_api_keys(self, help_center_id: str) -> list[ApiKeyInfo]:
+        """The help center's live keys, oldest first; never the keys themselves."""
+        table = api_keys_table
+        with self.engine.connect() as conn:
+            require_help_center(conn, help_center_id)
+            rows = conn.execute(
+                sa.select(table.c.id, table.c.created_at, table.c.fingerprint)
+                .where(table.c.help_center_id == help_center_id, table.c.deleted_at.is_(None))
+                .order_by(table.c.created_at, table.c.id))
+            return [ApiKeyInfo(id=row.id, created_at=answered_at(row.created_at),
+                               fingerprint=row.fingerprint) for row in rows]
+
+    def delete_api_key(self, help_center_id: str, key_id: str) -> None:
+        """Refuse the key from now on. The row stays, marked, so that a call still sending it
+        is told the key was deleted (and when), not that it never existed."""
+        table = api_keys_table
+        with self.engine.begin() as conn:
+            require_help_center(conn, help_center_id)
+            done = conn.execute(
+                sa.update(table).where(table.c.id == key_id,
+                                       table.c.help_center_id == help_center_id,
+                                       table.c.deleted_at.is_(None))
+                .values(deleted_at=read_clock(conn).now()))
+            if done.rowcount == 0:
+                raise NotFound(f"help center {help_center_id!r} has no API key {key_id!r}")
 
     # -- what identify produced --------------------------------------------------------------
 

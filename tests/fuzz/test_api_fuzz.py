@@ -94,6 +94,7 @@ REAL_PATH_PARAMETERS: dict[str, list[str]] = {
     "sub": ["u-1", "team/u-2"],
     "path": ["widget.css", "frame.js"],
     "kind": ["sessions", "messages", "identify"],
+    "key_id": ["key_0123456789abcdef"],
 }
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_headers_conformance,
                response_schema_conformance, negative_data_rejection]

@@ -140,3 +140,23 @@ async def list_attempts(request: Request) -> Response:
 async def list_messages(request: Request) -> Response:
     return ShapeResponse(
         await run_in_threadpool(_store(request).list_messages, request.path_params["id"]))
+
+
+@admin_only
+async def create_api_key(request: Request) -> Response:
+    created = await run_in_threadpool(_store(request).create_api_key, request.path_params["id"])
+    # The only time the key is shown: make sure no cache keeps it.
+    return ShapeResponse(created, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+@admin_only
+async def list_api_keys(request: Request) -> Response:
+    return ShapeResponse(
+        await run_in_threadpool(_store(request).list_api_keys, request.path_params["id"]))
+
+
+@admin_only
+async def delete_api_key(request: Request) -> Response:
+    await run_in_threadpool(_store(request).delete_api_key, request.path_params["id"],
+                            request.path_params["key_id"])
+    return Response(status_code=204)

@@ -163,7 +163,8 @@ def _operation(method: str, path: str, raw: dict[str, Any], schemas: dict[str, A
                  for media, c in content.items()]
         answers.append(Answer(status, prose(answer["description"]), Markup(", ").join(kinds)))
     return Op(method.upper(), path, raw["operationId"], raw["summary"], prose(raw["description"]),
-              "security" in raw, parameters, list(body), type_of(body_schema) if body else Markup(),
+              raw.get("security") == [{"bearerAuth": []}], parameters, list(body),
+              type_of(body_schema) if body else Markup(),
               fields(body_schema, schemas) if body else [], answers)
 
 
