@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -29,7 +29,7 @@ from verifier import retired_secrets
 from verifier.clock import ClockSetting
 from verifier.db import Prepared
 from verifier.emails import email_key
-from verifier.errors import SubjectMismatch, UnknownWidget
+from verifier.errors import SubjectMismatch, UnknownWidget, UserDisabled, VerifierError
 from verifier.models import new_user_id
 from verifier.sessions import new_session_id
 from verifier.tokens import Identity
@@ -44,6 +44,9 @@ from verifier.writer import Tx, contended, make_writer
 
 PRUNE_EVERY = 256  # journal writes between two prunes of one help center's journal
 
+
+# What a bind's write answers when the user is disabled: nothing of the call was written.
+DISABLED: Final = object()
 
 @dataclass(frozen=True, slots=True)
 class Fault:
@@ -113,6 +116,8 @@ class Binder:
             self._guarded_bind_continue = p(sql.GUARDED_BIND_CONTINUE)
             self._guarded_journal = p(sql.GUARDED_JOURNAL)
         self._holder_of_email = p(sql.HOLDER_OF_EMAIL, hot=False)
+        self._claim_user = p(sql.CLAIM_USER, hot=False)
+        self._disabled_user = p(sql.DISABLED_USER, hot=False)
         self._help_center_exists = p(sql.HELP_CENTER_EXISTS, hot=False)
         self._secret_candidates = p(retired_secrets.CANDIDATES, hot=False)
         self._prune = {"a": p(sql.PRUNE_ATTEMPTS, hot=False),
@@ -209,7 +214,8 @@ class Binder:
                     tx.cursor.execute("RELEASE SAVEPOINT guarded")
                     return None
                 self._check_guard(tx, widget)
-                self._upsert_user.run(tx.cursor, user)
+                if self._upsert_user.run(tx.returning, user).fetchone() is None:
+                    return DISABLED
                 if session_id is None:
                     self._insert_session.run(tx.cursor, session)
                 else:
@@ -217,23 +223,35 @@ class Binder:
                 self._journal(tx, hc, attempt, now)
             return None
 
+        def refuse(tx: Tx, refusal: VerifierError) -> NoReturn:
+            self._journal(tx, hc, Attempt(attempt.origin, refusal.code, refusal.reason,
+                                          identity.sub, attempt.token_fingerprint), now)
+            raise refusal
+
         def work(tx: Tx) -> Session:
             try:
-                tx.patiently(lambda: write(tx))
+                outcome = tx.patiently(lambda: write(tx))
             except tx.integrity_error:
                 # Only the refused statement is undone; the shared transaction goes on.
                 tx.savepoint("ROLLBACK TO SAVEPOINT guarded")
                 refusal = self._refusal(tx, hc, identity)
-                if isinstance(refusal, SubjectMismatch):
-                    self._journal(tx, hc, Attempt(attempt.origin, refusal.code, refusal.reason,
-                                                  identity.sub, attempt.token_fingerprint), now)
-                raise refusal from None
+                if refusal is not None:
+                    if isinstance(refusal, UnknownWidget):
+                        raise refusal from None
+                    refuse(tx, refusal)
+                # A user created through the Users API, now bound to this subject: again.
+                outcome = write(tx)
             if tx.explicit:
-                wrote, continued_from = tx.returning.fetchone()
+                wrote, continued_from, bound = tx.returning.fetchone()
                 if not wrote:
                     raise StaleWidget(widget.widget_id)
-                self._count_write(tx, hc, "a")
-            elif session_id is not None:
+                if not bound:
+                    outcome = DISABLED
+                else:
+                    self._count_write(tx, hc, "a")
+            if outcome is DISABLED:
+                refuse(tx, self._disabled(tx, hc, identity))
+            if not tx.explicit and session_id is not None:
                 existing = tx.returning.fetchall()
                 continued_from = existing[0][0] if existing else None
             session_now, started = new_id, now
@@ -319,21 +337,52 @@ class Binder:
             tx.cursor.execute("ROLLBACK TO SAVEPOINT prune")
         tx.savepoint("RELEASE SAVEPOINT prune")
 
-    def _refusal(self, tx: Tx, hc: str, identity: Identity) -> SubjectMismatch | UnknownWidget:
-        """The schema refused the binding: name the subject that holds the email; when no one
-        does, the help center went away between the read and the write (foreign key). If it is
-        back (a reset or state import replaced it meanwhile), decide the call again."""
-        row = self._holder_of_email.run(
-            tx.cursor, {"hc": hc, "email": email_key(identity.email)}).fetchone()
+    def _refusal(self, tx: Tx, hc: str, identity: Identity) -> VerifierError | None:
+        """The schema refused the binding because another user holds the email: name the
+        subject that holds it, or None once a user created through the Users API (no subject
+        yet) is bound to this one (the caller writes again). When no one holds the email, the
+        help center went away between the read and the write (foreign key); if it is back (a
+        reset or state import replaced it meanwhile), the call is decided again."""
+        email = email_key(identity.email)
+        row = self._holder_of_email.run(tx.cursor, {"hc": hc, "email": email}).fetchone()
         if row is None:
             if self._help_center_exists.run(tx.cursor, {"hc": hc}).fetchone() is not None:
                 raise StaleWidget(hc)
             return UnknownWidget("the help center was deleted while this call was running")
+        holder, disabled, public_id = row
+        if holder is None and disabled:
+            return _user_disabled(identity, public_id)
+        if holder is None:
+            tx.savepoint("SAVEPOINT claim")
+            try:
+                claimed = self._claim_user.run(
+                    tx.cursor, {"hc": hc, "email": email, "sub": identity.sub}).rowcount
+            except tx.integrity_error:  # this subject has a user of its own already
+                tx.savepoint("ROLLBACK TO SAVEPOINT claim")
+                return SubjectMismatch(
+                    f"email {identity.email} belongs to a user created through the Users API "
+                    f"({public_id}), and subject {identity.sub!r} is already another user of "
+                    "this help center: one person, two users. Delete one of them, or send "
+                    "this user's email in its token")
+            tx.savepoint("RELEASE SAVEPOINT claim")
+            if claimed:
+                return None
+            return self._refusal(tx, hc, identity)  # bound or disabled meanwhile: read again
         return SubjectMismatch(
-            f"email {identity.email} is already bound to subject {row[0]!r} in this help "
+            f"email {identity.email} is already bound to subject {holder!r} in this help "
             f"center; this token's sub is {identity.sub!r}. Send the same sub for this user, "
             f"or re-provision the user (DELETE /api/help-centers/{hc}/users/{{sub}})"
         )
+
+    def _disabled(self, tx: Tx, hc: str, identity: Identity) -> UserDisabled:
+        row = self._disabled_user.run(tx.cursor, {"hc": hc, "sub": identity.sub}).fetchone()
+        return _user_disabled(identity, row[0] if row else "?")
+
+
+def _user_disabled(identity: Identity, public_id: str) -> UserDisabled:
+    return UserDisabled(
+        f"user {public_id} ({identity.email}, sub {identity.sub!r}) is disabled: the Users API "
+        f"disabled it (PATCH /v1/users/{public_id} with \"disabled\": false enables it)")
 
 
 def _attempt_values(hc: str, attempt: Attempt, now: float) -> dict[str, Any]:

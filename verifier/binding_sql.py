@@ -29,18 +29,33 @@ CONSUME_FAULT = (
     "ORDER BY id LIMIT 1) AND remaining > 0 "
     "RETURNING code, status, delay_ms, times, remaining"
 )
-UPSERT_USER = (
-    "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
-    "custom_attributes, created_at, last_seen_at, public_id, updated_at) "
-    "VALUES (:hc, :sub, :email, :email_normalized, :name, :attrs, :now, :now, :pid, :now) "
+# The user, bound by its subject: a successful identify is a login (``last_login_at``) and
+# vouches for the email (``email_verified``); a token without customAttributes leaves the
+# attributes as they are. A disabled user is not touched and no row comes back: the caller
+# refuses the call (``user_disabled``) and writes nothing else of it.
+_USER_CONFLICT = (
     "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
     "email_normalized = excluded.email_normalized, name = excluded.name, "
-    "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
+    "custom_attributes = COALESCE(excluded.custom_attributes, users.custom_attributes), "
+    "last_seen_at = excluded.last_seen_at, last_login_at = excluded.last_login_at, "
+    "email_verified = excluded.email_verified, updated_at = excluded.updated_at "
+    "WHERE NOT users.disabled RETURNING 1"
 )
+_USER_COLUMNS = (
+    "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
+    "custom_attributes, created_at, last_seen_at, public_id, updated_at, last_login_at, "
+    "email_verified) "
+)
+UPSERT_USER = (
+    _USER_COLUMNS
+    + "VALUES (:hc, :sub, :email, :email_normalized, :name, :attrs, :now, :now, :pid, :now, "
+    ":now, TRUE) " + _USER_CONFLICT
+)
+# An ended session (its user was disabled) is never continued: the call starts a new one.
 UPDATE_SESSION = (
     "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
     "identified_at = :now, origin = :origin, user_agent = :ua "
-    "WHERE id = :id AND help_center_id = :hc RETURNING started_at"
+    "WHERE id = :id AND help_center_id = :hc AND ended_at IS NULL RETURNING started_at"
 )
 INSERT_SESSION = (
     "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
@@ -52,7 +67,17 @@ INSERT_ATTEMPT = (
     "token_fingerprint, warnings) VALUES (:hc, :now, :origin, :code, :reason, :sub, :fp, "
     ":warnings)"
 )
-HOLDER_OF_EMAIL = "SELECT sub FROM users WHERE help_center_id = :hc AND email_normalized = :email"
+HOLDER_OF_EMAIL = (
+    "SELECT sub, disabled, public_id FROM users WHERE help_center_id = :hc "
+    "AND email_normalized = :email"
+)
+# The first identify of a user created through the Users API (no subject yet) binds its sub.
+# Only a live subjectless user is bound, and only if the subject has no user of its own.
+CLAIM_USER = (
+    "UPDATE users SET sub = :sub WHERE help_center_id = :hc AND email_normalized = :email "
+    "AND sub IS NULL AND NOT disabled"
+)
+DISABLED_USER = "SELECT public_id FROM users WHERE help_center_id = :hc AND sub = :sub"
 HELP_CENTER_EXISTS = "SELECT 1 FROM help_centers WHERE id = :hc"
 PRUNE_ATTEMPTS = (
     "DELETE FROM identify_attempts WHERE help_center_id = :hc AND id < ("
@@ -66,36 +91,40 @@ PRUNE_SESSIONS = (
 )
 
 # PostgreSQL: a successful call's writes as one statement, answering (whether it wrote, the
-# continued session's start).
+# continued session's start, whether the user was bound: 0 for a disabled user, whose call
+# then writes nothing). The session and journal writes read ``u``, so they happen only if the
+# user did.
 _NOW = "CAST(:now AS DOUBLE PRECISION)"
 _STARTED = "CAST(NULL AS DOUBLE PRECISION)"
-BIND_NEW = (
-    f"WITH u AS ({UPSERT_USER}), s AS ({INSERT_SESSION}), a AS ({INSERT_ATTEMPT}) "
-    f"SELECT 1, {_STARTED}"
-)
-BIND_CONTINUE = (
-    f"WITH u AS ({UPSERT_USER}), s AS ({UPDATE_SESSION}), a AS ({INSERT_ATTEMPT}) "
-    "SELECT 1, (SELECT started_at FROM s)"
-)
-_GUARDED_UPSERT_USER = (
-    "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
-    "custom_attributes, created_at, last_seen_at, public_id, updated_at) "
-    f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW}, :pid, "
-    f"{_NOW} FROM g "
-    "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
-    "email_normalized = excluded.email_normalized, name = excluded.name, "
-    "custom_attributes = excluded.custom_attributes, last_seen_at = excluded.last_seen_at"
-)
-_GUARDED_UPDATE_SESSION = (
-    "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
-    "identified_at = :now, origin = :origin, user_agent = :ua "
-    "WHERE id = :id AND help_center_id = :hc AND EXISTS (SELECT 1 FROM g) "
-    "RETURNING started_at"
-)
-_GUARDED_INSERT_SESSION = (
+_BOUND = "(SELECT count(*) FROM u)"
+_INSERT_SESSION_IF_BOUND = (
     "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
     f"started_at, identified_at) SELECT :id, :hc, :sub, :email, :name, :origin, :ua, {_NOW}, "
-    f"{_NOW} FROM g"
+    f"{_NOW} FROM u"
+)
+_UPDATE_SESSION_IF_BOUND = (
+    "UPDATE sessions SET sub = :sub, email = :email, name = :name, "
+    "identified_at = :now, origin = :origin, user_agent = :ua "
+    "WHERE id = :id AND help_center_id = :hc AND ended_at IS NULL "
+    "AND EXISTS (SELECT 1 FROM u) RETURNING started_at"
+)
+_INSERT_ATTEMPT_IF_BOUND = (
+    "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
+    f"token_fingerprint, warnings) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp, "
+    "CAST(:warnings AS TEXT) FROM u"
+)
+BIND_NEW = (
+    f"WITH u AS ({UPSERT_USER}), s AS ({_INSERT_SESSION_IF_BOUND}), "
+    f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT 1, {_STARTED}, {_BOUND}"
+)
+BIND_CONTINUE = (
+    f"WITH u AS ({UPSERT_USER}), s AS ({_UPDATE_SESSION_IF_BOUND}), "
+    f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT 1, (SELECT started_at FROM s), {_BOUND}"
+)
+_GUARDED_UPSERT_USER = (
+    _USER_COLUMNS
+    + f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW}, :pid, "
+    f"{_NOW}, {_NOW}, TRUE FROM g " + _USER_CONFLICT
 )
 _GUARDED_INSERT_ATTEMPT = (
     "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
@@ -103,12 +132,12 @@ _GUARDED_INSERT_ATTEMPT = (
     "CAST(:warnings AS TEXT) FROM g"
 )
 GUARDED_BIND_NEW = (
-    f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_INSERT_SESSION}), "
-    f"a AS ({_GUARDED_INSERT_ATTEMPT}) SELECT (SELECT count(*) FROM g), {_STARTED}"
+    f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_INSERT_SESSION_IF_BOUND}), "
+    f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT (SELECT count(*) FROM g), {_STARTED}, {_BOUND}"
 )
 GUARDED_BIND_CONTINUE = (
-    f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_GUARDED_UPDATE_SESSION}), "
-    f"a AS ({_GUARDED_INSERT_ATTEMPT}) "
-    "SELECT (SELECT count(*) FROM g), (SELECT started_at FROM s)"
+    f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_UPDATE_SESSION_IF_BOUND}), "
+    f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) "
+    f"SELECT (SELECT count(*) FROM g), (SELECT started_at FROM s), {_BOUND}"
 )
 GUARDED_JOURNAL = f"WITH {GUARD} {_GUARDED_INSERT_ATTEMPT} RETURNING 1"

@@ -144,6 +144,7 @@ CONTRACT_ERRORS: dict[str, type[VerifierError]] = {
         InvalidJwt,
         DomainMismatch,
         SubjectMismatch,
+        UserDisabled,
         UnknownWidget,
         Unauthorized,
         NotFound,

@@ -113,6 +113,8 @@ sessions = sa.Table(
     sa.Column("user_agent", sa.Text, nullable=True),
     sa.Column("started_at", sa.Double, nullable=False),
     sa.Column("identified_at", sa.Double, nullable=True),
+    # Set when the session's user is disabled (contract section 7): signed out from then on.
+    sa.Column("ended_at", sa.Double, nullable=True),
     sa.Index(None, "help_center_id", "started_at"),
 )
 

@@ -341,8 +341,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "(60 s leeway), `sub` is a non-empty string, `email` looks like an email, `name` is a "
         "string, `customAttributes` an object.\n"
         "5. Binding by subject, else `subject_mismatch`: the email must not be bound to a "
-        "different `sub` in this help center.\n\n"
-        "On success the session and the attempt are recorded, and the contact form of that "
+        "different `sub` in this help center. A user created through the Users API (no "
+        "subject yet) is bound to this `sub` by its email; a `disabled` user is "
+        "`user_disabled`.\n\n"
+        "On success the session and the attempt are recorded, the user's `lastLoginAt` is now "
+        "and `emailVerified` true, a token's `customAttributes` replace its attributes (a "
+        "token without them leaves them as they are), and the contact form of that "
         "session is pre-filled. A success may carry `warnings` (`[{\"code\", \"reason\"}]`, "
         "present only when there is at least one): no `exp` (`no_expiry`), `exp` more than "
         "24 h ahead (`long_expiry`) or in milliseconds (`expiry_in_milliseconds`), a near-miss "
@@ -356,6 +360,7 @@ OPERATIONS: tuple[Operation, ...] = (
          *fails("domain_mismatch", "the calling page may not identify to this help center"),
          *UNKNOWN_WIDGET,
          *fails("subject_mismatch", "the email is bound to another `sub` in this help center"),
+         *fails("user_disabled", "the Users API disabled this user"),
          *BAD_BODY[1:3],
          *fails("invalid_request", "`session_id` is not a string", 422),
          *UNAVAILABLE),

@@ -62,7 +62,8 @@ class Visit:
 
     @property
     def identified(self) -> bool:
-        return self.session is not None and self.session.identified_at is not None
+        return (self.session is not None and self.session.identified_at is not None
+                and self.session.ended_at is None)  # ended: its user was disabled
 
 
 class Sessions:
@@ -137,7 +138,9 @@ class Sessions:
                 "id": "msg_" + secrets.token_urlsafe(9),
                 "help_center_id": hc.id,
                 "session_id": session_id,
-                "sub": session.sub if session is not None else None,
+                # An ended session (its user was disabled) is signed out: the message is not
+                # its user's.
+                "sub": session.sub if session is not None and session.ended_at is None else None,
                 "email": email,
                 "name": name,
                 "body": body,

@@ -230,6 +230,10 @@ class Session(Struct):
     user_agent: str | None
     started_at: Instant
     identified_at: IdentifiedAt
+    # When the session ended: its user was disabled (the Users API). null while it lives.
+    ended_at: Annotated[str | None, Meta(description=(
+        "when the session ended because its user was disabled (the Users API); null while "
+        "it lives"))] = None
 
 
 class Attempt(Struct):
@@ -459,6 +463,7 @@ class StateSession(Struct, kw_only=True):
     started_at: Instant | None = None
     identified_at: IdentifiedAt = None
     name: str | None = None
+    ended_at: Instant | None = None  # its user was disabled
 
 
 class StateAttempt(Struct, kw_only=True):

@@ -110,7 +110,8 @@ def _exported_help_center(conn: Connection, hc: Any) -> StateHelpCenter:
         sessions=[StateSession(id=row.id, sub=row.sub, email=row.email, name=row.name,
                                origin=row.origin, user_agent=row.user_agent,
                                started_at=isoformat(row.started_at),
-                               identified_at=isoformat(row.identified_at))
+                               identified_at=isoformat(row.identified_at),
+                               ended_at=isoformat(row.ended_at))
                   for row in rows(sessions, sessions.c.started_at)],
         identify_attempts=[StateAttempt(at=isoformat(row.at), origin=row.origin, code=row.code,
                                         reason=row.reason, sub=row.sub,
@@ -452,7 +453,8 @@ def _load_session(conn: Connection, hc_id: str, row: Any, where: str, now: float
         **{key: _optional_text(row, key, where)
            for key in ("sub", "email", "name", "origin", "user_agent")},
         started_at=_instant(row, "started_at", where) or now,
-        identified_at=_instant(row, "identified_at", where)))
+        identified_at=_instant(row, "identified_at", where),
+        ended_at=_instant(row, "ended_at", where)))
 
 
 def _load_attempt(conn: Connection, hc_id: str, row: Any, where: str, now: float) -> None:

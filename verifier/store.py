@@ -267,7 +267,8 @@ class Store:
             return [
                 Session(id=row.id, sub=row.sub, email=row.email, origin=row.origin,
                         user_agent=row.user_agent, started_at=answered_at(row.started_at),
-                        identified_at=isoformat(row.identified_at))
+                        identified_at=isoformat(row.identified_at),
+                        ended_at=isoformat(row.ended_at))
                 for row in rows
             ]
 

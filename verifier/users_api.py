@@ -21,7 +21,7 @@ from verifier import api_keys as key_rules
 from verifier.clock import answered_at, isoformat
 from verifier.emails import email_key
 from verifier.errors import Conflict, NotFound, Unauthorized
-from verifier.models import api_keys, new_user_id, users
+from verifier.models import api_keys, new_user_id, sessions, users
 from verifier.shapes import HelpCenterUser, UserCreate, UserPage, UserUpdate
 from verifier.store import read_clock
 
@@ -94,12 +94,27 @@ class UsersApi:
             if change.disabled is not UNSET:
                 values["disabled"] = change.disabled
             if values:
-                values["updated_at"] = read_clock(conn).now()
+                now = read_clock(conn).now()
+                values["updated_at"] = now
                 statement = sa.update(users).where(users.c.help_center_id == hc,
                                                    users.c.public_id == user_id).values(values)
                 _refused_as_conflict(conn, hc, values.get("email"),
                                      lambda: conn.execute(statement), user_id)
+                if change.disabled is True:
+                    _end_sessions(conn, hc, user_id, now)
             return _read_user(conn, hc, user_id)
+
+
+def _end_sessions(conn: Connection, hc: str, user_id: str, now: float) -> None:
+    """"Disabled users cannot keep active sessions" (the vendor's words): every live session
+    of the user's subject ends, in the transaction that disables it, so an identify racing it
+    either bound the user before (its session ends here) or finds it disabled."""
+    sub = conn.execute(sa.select(users.c.sub).where(
+        users.c.help_center_id == hc, users.c.public_id == user_id)).scalar_one_or_none()
+    if sub is not None:
+        conn.execute(sa.update(sessions).where(
+            sessions.c.help_center_id == hc, sessions.c.sub == sub,
+            sessions.c.ended_at.is_(None)).values(ended_at=now))
 
 
 def help_center_of_key(conn: Connection, key: str) -> str:

@@ -50,7 +50,7 @@ log = logging.getLogger("ferndesk_verifier.identify")
 Answer = IdentifyResponse | dict[str, Any]  # the success, or the contract's error body
 
 # Refusals the binder itself journals (or cannot: the help center is gone).
-JOURNALED_BY_BINDER = frozenset({"subject_mismatch", "unknown_widget"})
+JOURNALED_BY_BINDER = frozenset({"subject_mismatch", "user_disabled", "unknown_widget"})
 WANTED_HEADERS = frozenset({b"origin", b"referer", b"content-type", b"content-length",
                             b"user-agent"})
 
