@@ -27,9 +27,12 @@ from verifier.store import read_clock
 
 
 def user_shape(row: Any) -> HelpCenterUser:
-    """A ``users`` row as the Users API shows it (NULL attributes read as ``{}``)."""
+    """A ``users`` row as the Users API shows it (NULL attributes read as ``{}``). The email
+    is the stored lower-case key (contract section 7), also for a user identify bound with
+    ``Ada@Acme.com``: the admin API and the dashboard keep showing the token's spelling."""
     return HelpCenterUser(
-        id=row.public_id, helpdesk_id=row.help_center_id, email=row.email, name=row.name,
+        id=row.public_id, helpdesk_id=row.help_center_id, email=row.email_normalized,
+        name=row.name,
         email_verified=bool(row.email_verified), disabled=bool(row.disabled),
         attributes={} if row.custom_attributes is None else json.loads(row.custom_attributes),
         last_login_at=isoformat(row.last_login_at), created_at=answered_at(row.created_at),

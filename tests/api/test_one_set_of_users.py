@@ -41,6 +41,12 @@ def test_a_user_bound_by_identify_is_listed_with_its_email_and_name(api: Api) ->
     assert user["id"].startswith("hcusr_")
 
 
+def test_the_api_lists_an_identified_users_email_lower_case(api: Api) -> None:
+    api.help_center.identify(sub="u-1", email="Ada@Acme.COM")
+    assert only_user(api, "ada@acme.com")["email"] == "ada@acme.com"
+    assert api.help_center.admin_get("users")[0]["email"] == "Ada@Acme.COM"  # as identified
+
+
 def test_a_successful_identify_sets_last_login_and_email_verified(client: TestClient,
                                                                    api: Api) -> None:
     created = api.create("ada@acme.com")
