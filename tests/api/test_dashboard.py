@@ -755,3 +755,67 @@ def test_the_help_center_home_page_title_does_not_say_help_center_twice(
     home = local_demo.get("/", headers=LOCAL_HOST)
     assert "<title>Demo help center</title>" in home.text
     assert "help center help center" not in home.text
+
+
+# -- users made through the Users API (no sub yet), disabled users ---------------------------
+
+
+def api_key_of(admin: TestClient, hc: str) -> str:
+    made = api(admin, "POST", f"/{hc}/api-keys")
+    assert made.status_code == 201, made.text
+    key: str = made.json()["key"]
+    return key
+
+
+def provision(admin: TestClient, key: str, **body: Any) -> dict[str, Any]:
+    made = admin.post("/v1/users", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert made.status_code == 201, made.text
+    user: dict[str, Any] = made.json()
+    return user
+
+
+def user_row(page: Any, email: str) -> str:
+    """The row of the Users table that shows ``email``."""
+    users = re.search(r'<section id="users".*?</section>', page.text, re.S)
+    assert users, "no Users section"
+    rows = [row for row in re.findall(r"<tr>.*?</tr>", users.group(0), re.S) if email in row]
+    assert len(rows) == 1, f"no single row for {email}"
+    return rows[0]
+
+
+def test_a_user_without_a_sub_is_shown_not_yet_identified_with_no_re_provision_button(
+        admin: TestClient, seeded: HelpCenter) -> None:
+    provision(admin, api_key_of(admin, "shop"), email="grace@acme.com", name="Grace")
+    page = admin.get("/ui/help-centers/shop")
+    row = user_row(page, "grace@acme.com")
+    assert "None" not in text_of_html(row)
+    assert "not yet identified" in text_of_html(row)
+    assert "reprovision" not in row and 'name="sub"' not in row
+    # the identified user keeps its button
+    assert 'aria-label="Re-provision user u-1"' in user_row(page, "ada@acme.com")
+    check_page(page)
+
+
+def test_re_provisioning_a_sub_literally_none_leaves_a_subjectless_user_alone(
+        admin: TestClient, csrf: str) -> None:
+    hc = HelpCenter(admin, id="nones")
+    key = api_key_of(admin, "nones")
+    provision(admin, key, email="grace@acme.com")
+    assert hc.identify(sub="None", email="none@acme.com").status_code == 200
+    page = admin.get("/ui/help-centers/nones")
+    assert 'aria-label="Re-provision user None"' in user_row(page, "none@acme.com")
+    assert "Re-provision" not in user_row(page, "grace@acme.com")
+    answer = admin.post("/ui/help-centers/nones/users/reprovision",
+                        data={"csrf": csrf, "sub": "None"}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert [u["sub"] for u in hc.admin_get("users")] == [None]
+
+
+def test_a_disabled_user_is_shown_disabled(admin: TestClient, seeded: HelpCenter) -> None:
+    provision(admin, api_key_of(admin, "shop"), email="linus@acme.com", disabled=True)
+    page = admin.get("/ui/help-centers/shop")
+    assert "disabled" in text_of_html(user_row(page, "linus@acme.com"))
+    assert "disabled" not in text_of_html(user_row(page, "ada@acme.com"))
+    listed = {u["email"]: u for u in seeded.admin_get("users")}
+    assert listed["linus@acme.com"]["disabled"] is True
+    assert listed["ada@acme.com"]["disabled"] is False
