@@ -5,8 +5,9 @@ What the vendor's integrators do in Help Center > Manage > Access Control, plus 
 dashboard never shows: why each identify failed, live, and a token debugger.
 
 * Pages are Jinja2 (autoescaped), forms are plain HTML: POST, then a 303 redirect to a GET,
-  except generating a secret, whose answer *is* the page that shows the secret (once, with
-  ``Cache-Control: no-store``), and the token debugger, whose answer is its result.
+  except generating a secret or creating a Users API key, whose answer *is* the page that
+  shows it (once, with ``Cache-Control: no-store``: never in a URL), and the token debugger,
+  whose answer is its result.
 * A contract error from the store (``secret_exists``, ``not_found``, ``invalid_request``...) is
   shown in the page, in the section it concerns, with the error's exact ``message`` and our
   ``reason``: never a JSON error page for a form post.
@@ -18,8 +19,9 @@ dashboard never shows: why each identify failed, live, and a token debugger.
   ``/ui/`` shows the sign-in form until signed in; every other page wants the cookie (else a
   redirect to sign in, then back; the log fragment answers 401); every POST but sign-in wants
   the cookie and the form's CSRF token (else 403 with a readable page, and nothing changed).
-* JavaScript (``static/dashboard.js``) only copies the secret and keeps the identify log live by
-  polling ``/ui/help-centers/{id}/log``, an HTML fragment; every page works without it.
+* JavaScript (``static/dashboard.js``) only copies the secret or key and keeps the identify
+  log live by polling ``/ui/help-centers/{id}/log``, an HTML fragment; every page works
+  without it.
 * None of these routes is part of the API: they are ``include_in_schema=False``.
 
 Elsewhere: how an answer is rendered (``verifier.dashboard_pages``), the identify-outcomes chart
