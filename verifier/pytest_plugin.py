@@ -11,6 +11,19 @@ Fixtures:
 - ``ferndesk_token``: ``ferndesk_token(**claims)`` signs a token for that help center with
   sensible defaults (``sub``, ``email``, ``name``, ``exp`` an hour after the emulator's now).
 
+The Users API (``/v1/users``), as your backend calls it:
+
+- ``ferndesk_verifier.create_api_key(help_center)`` (a ``HelpCenter`` or its id) returns a new
+  key, ``fdsk_...``;
+- ``ferndesk_verifier.users_api(key)`` is a small client with ``list(email=None, limit=None,
+  offset=None)`` (the page: ``{"items", "limit", "offset", "total"}``), ``create(email,
+  name=None, attributes=None, disabled=None)`` (``None``: not sent, the API's default) and
+  ``update(user_id, **changes)`` (sent as given: ``name=None`` clears the name). Each returns
+  the answer's JSON; any other status than the call's success fails the test with an
+  ``AssertionError`` naming the call, the status, the contract error's ``code`` and its
+  ``reason`` (``POST /v1/users answered 409 conflict: ...``). ``call(method, path, body)``
+  returns any answer (an ``Answer``) whatever its status, to test refusals yourself.
+
 To run against a verifier you already started (a shared instance, a CI service, the one
 ``examples/ci/with-verifier.sh`` or ``ferndesk-verifier exec`` starts), pass
 ``--ferndesk-verifier-url URL`` and ``--ferndesk-verifier-admin-token TOKEN`` (or set
@@ -21,8 +34,11 @@ to wipe, so the plugin touches only what it made there:
   and sessions stay as they are;
 - each test makes its own help centers (``pytest-<random>`` ids and widget ids, so they never
   collide with anyone's), and they are deleted after the test, with their users, sessions,
-  attempts and pending faults, whether it passed or failed; ``Verifier.reset()`` empties only
-  those;
+  attempts, pending faults and API keys, whether it passed or failed; ``Verifier.reset()``
+  empties only those;
+- an API key it makes for a help center it did not make (a seeded one) is deleted after the
+  test too; the users a test creates or identifies in such a help center stay, like any
+  other client's;
 - the emulator's clock is one for the whole server, shared by everyone using it: a test that
   moves it (``move_clock``, ``freeze_clock``, ``real_clock``) moves it for every other client
   while it runs, and the plugin puts it back as it found it after that test. A test there
@@ -50,18 +66,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from verifier.client import Answer, VerifierClient
 from verifier.clock import check_instant, isoformat, parse_isoformat
 
-__all__ = ["Answer", "HelpCenter", "Verifier"]
+__all__ = ["Answer", "HelpCenter", "UsersApi", "Verifier"]
 
 DEFAULT_DOMAIN = "help.example.test"
 DEFAULT_ORIGIN = "https://app.example.test"
 HELP_CENTERS_PATH = "/api/help-centers"
 CLOCK_PATH = "/api/emulator/clock"
+USERS_PATH = "/v1/users"
 
 
 class Verifier:
@@ -78,6 +96,7 @@ class Verifier:
         self.shared = shared
         self._client = VerifierClient(url, admin_token)  # the CLI's client too
         self._made: list[str] = []
+        self._keys_made: list[tuple[str, str]] = []  # (help center id, key id)
         self._clock_found: dict[str, Any] | None = None
 
     # -- HTTP --------------------------------------------------------------------------------
@@ -90,9 +109,13 @@ class Verifier:
         if self.shared and method == "PUT" and path == CLOCK_PATH and self._clock_found is None:
             self._clock_found = self.clock()
         answer = self._send(method, path, body, admin=admin, headers=headers)
-        if self.shared and method == "POST" and path == HELP_CENTERS_PATH and \
-                answer.status == 201 and isinstance(answer.json, dict):
-            self._made.append(answer.json["id"])
+        if self.shared and method == "POST" and answer.status == 201 and \
+                isinstance(answer.json, dict):
+            if path == HELP_CENTERS_PATH:
+                self._made.append(answer.json["id"])
+            elif path.startswith(HELP_CENTERS_PATH + "/") and path.endswith("/api-keys"):
+                help_center_id = path[len(HELP_CENTERS_PATH) + 1:-len("/api-keys")]
+                self._keys_made.append((help_center_id, answer.json["id"]))
         return answer
 
     def _send(self, method: str, path: str, body: Any, *, admin: bool,
@@ -125,8 +148,15 @@ class Verifier:
         clock back as it found it (the ``ferndesk_verifier`` fixture calls this after each
         test). On the plugin's own server there is nothing to do: the next test resets it."""
         made, self._made = self._made, []
+        keys, self._keys_made = self._keys_made, []
         for help_center_id in made:
             self._ok_or_gone("DELETE", f"{HELP_CENTERS_PATH}/{help_center_id}")
+        # A key of a help center deleted above died with it; one of a help center someone
+        # else made (a seeded one) is deleted here, so that no key the test made outlives it.
+        for help_center_id, key_id in keys:
+            if help_center_id not in made:
+                self._ok_or_gone("DELETE",
+                                 f"{HELP_CENTERS_PATH}/{help_center_id}/api-keys/{key_id}")
         self._put_clock_back()
 
     def _put_clock_back(self) -> None:
@@ -164,6 +194,20 @@ class Verifier:
             secret = self._ok("POST", f"/api/help-centers/{made['id']}/jwt-secret")["secret"]
         return HelpCenter(self, made["id"], made["name"], made["domain"], made["widget_id"],
                           secret)
+
+    # -- the Users API -----------------------------------------------------------------------
+
+    def create_api_key(self, help_center: HelpCenter | str) -> str:
+        """A new Users API key (``fdsk_...``) for ``help_center``. On a shared server it is
+        gone after the test (with the help center, or deleted if the plugin did not make
+        that help center)."""
+        made = self._ok("POST", f"{HELP_CENTERS_PATH}/{_id(help_center)}/api-keys")
+        key: str = made["key"]
+        return key
+
+    def users_api(self, key: str) -> UsersApi:
+        """The Users API (``/v1/users``) as a backend holding ``key`` calls it."""
+        return UsersApi(self, key)
 
     # -- controls ----------------------------------------------------------------------------
 
@@ -294,6 +338,54 @@ class HelpCenter:
         headers = {"Origin": origin} if origin else {}
         return self.verifier.request("POST", f"/widget/{self.widget_id}/identify", body,
                                      admin=False, headers=headers)
+
+
+class UsersApi:
+    """``/v1/users`` with one API key: each call returns the answer's JSON, or fails the test
+    with the call, the status, and the contract error's code and reason (never the key)."""
+
+    def __init__(self, verifier: Verifier, key: str) -> None:
+        self.verifier = verifier
+        self._headers = {"Authorization": f"Bearer {key}"}
+
+    def __repr__(self) -> str:
+        return f"UsersApi({self.verifier.url!r})"  # never the key, even in a traceback
+
+    def call(self, method: str, path: str = "", body: Any = None) -> Answer:
+        """Any call under ``/v1/users`` (``path`` is what follows it), whatever the status."""
+        return self.verifier.request(method, USERS_PATH + path, body, admin=False,
+                                     headers=self._headers)
+
+    def list(self, email: str | None = None, limit: int | None = None,
+             offset: int | None = None) -> dict[str, Any]:
+        """A page of users, oldest first: ``{"items", "limit", "offset", "total"}``."""
+        query = {name: value for name, value in (("email", email), ("limit", limit),
+                                                 ("offset", offset)) if value is not None}
+        return self._expect(200, "GET", "?" + urlencode(query) if query else "")
+
+    def create(self, email: str, name: str | None = None,
+               attributes: dict[str, Any] | None = None,
+               disabled: bool | None = None) -> dict[str, Any]:
+        """A new user (no ``sub`` until the first identify with its email)."""
+        body: dict[str, Any] = {"email": email}
+        body.update({k: v for k, v in (("name", name), ("attributes", attributes),
+                                       ("disabled", disabled)) if v is not None})
+        return self._expect(201, "POST", "", body)
+
+    def update(self, user_id: str, **changes: Any) -> dict[str, Any]:
+        """Change ``email``, ``name`` (``None`` clears it), ``attributes`` (replaced whole) or
+        ``disabled``; what is not given stays."""
+        return self._expect(200, "PATCH", f"/{quote(user_id, safe='')}", changes)
+
+    def _expect(self, status: int, method: str, path: str, body: Any = None) -> Any:
+        answer = self.call(method, path, body)
+        if answer.status != status:
+            error = answer.error or {}
+            said = f"{error['code']}: {error.get('reason')}" if "code" in error else \
+                str(answer.json)
+            raise AssertionError(f"{method} {USERS_PATH}{path} answered {answer.status} "
+                                 f"{said}")
+        return answer.json
 
 
 def _pytest_id() -> str:

@@ -220,6 +220,8 @@ class User(Struct):
     custom_attributes: Attributes
     created_at: Instant
     last_seen_at: LastSeen
+    disabled: Annotated[bool, Meta(
+        description="set through the Users API: identify refuses the user (`user_disabled`)")]
 
 
 class Session(Struct):

@@ -246,7 +246,7 @@ class Store:
                      custom_attributes=None if row.custom_attributes is None
                      else json.loads(row.custom_attributes),
                      created_at=answered_at(row.created_at),
-                     last_seen_at=answered_at(row.last_seen_at))
+                     last_seen_at=answered_at(row.last_seen_at), disabled=row.disabled)
                 for row in rows
             ]
 

@@ -12,7 +12,7 @@ def test_a_returning_subject_is_the_same_user(help_center: HelpCenter) -> None:
     users = help_center.admin_get("users")
     assert len(users) == 1
     assert set(users[0]) == {"sub", "email", "name", "custom_attributes", "created_at",
-                             "last_seen_at"}
+                             "last_seen_at", "disabled"}
     assert users[0]["last_seen_at"] >= users[0]["created_at"]
 
 

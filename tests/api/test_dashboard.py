@@ -755,3 +755,184 @@ def test_the_help_center_home_page_title_does_not_say_help_center_twice(
     home = local_demo.get("/", headers=LOCAL_HOST)
     assert "<title>Demo help center</title>" in home.text
     assert "help center help center" not in home.text
+
+
+# -- users made through the Users API (no sub yet), disabled users ---------------------------
+
+
+def api_key_of(admin: TestClient, hc: str) -> str:
+    made = api(admin, "POST", f"/{hc}/api-keys")
+    assert made.status_code == 201, made.text
+    key: str = made.json()["key"]
+    return key
+
+
+def provision(admin: TestClient, key: str, **body: Any) -> dict[str, Any]:
+    made = admin.post("/v1/users", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert made.status_code == 201, made.text
+    user: dict[str, Any] = made.json()
+    return user
+
+
+def user_row(page: Any, email: str) -> str:
+    """The row of the Users table that shows ``email``."""
+    users = re.search(r'<section id="users".*?</section>', page.text, re.S)
+    assert users, "no Users section"
+    rows = [row for row in re.findall(r"<tr>.*?</tr>", users.group(0), re.S) if email in row]
+    assert len(rows) == 1, f"no single row for {email}"
+    return rows[0]
+
+
+def test_a_user_without_a_sub_is_shown_not_yet_identified_with_no_re_provision_button(
+        admin: TestClient, seeded: HelpCenter) -> None:
+    provision(admin, api_key_of(admin, "shop"), email="grace@acme.com", name="Grace")
+    page = admin.get("/ui/help-centers/shop")
+    row = user_row(page, "grace@acme.com")
+    assert "None" not in text_of_html(row)
+    assert "not yet identified" in text_of_html(row)
+    assert "reprovision" not in row and 'name="sub"' not in row
+    # the identified user keeps its button
+    assert 'aria-label="Re-provision user u-1"' in user_row(page, "ada@acme.com")
+    check_page(page)
+
+
+def test_re_provisioning_a_sub_literally_none_leaves_a_subjectless_user_alone(
+        admin: TestClient, csrf: str) -> None:
+    hc = HelpCenter(admin, id="nones")
+    key = api_key_of(admin, "nones")
+    provision(admin, key, email="grace@acme.com")
+    assert hc.identify(sub="None", email="none@acme.com").status_code == 200
+    page = admin.get("/ui/help-centers/nones")
+    assert 'aria-label="Re-provision user None"' in user_row(page, "none@acme.com")
+    assert "Re-provision" not in user_row(page, "grace@acme.com")
+    answer = admin.post("/ui/help-centers/nones/users/reprovision",
+                        data={"csrf": csrf, "sub": "None"}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert [u["sub"] for u in hc.admin_get("users")] == [None]
+
+
+def test_a_disabled_user_is_shown_disabled(admin: TestClient, seeded: HelpCenter) -> None:
+    provision(admin, api_key_of(admin, "shop"), email="linus@acme.com", disabled=True)
+    page = admin.get("/ui/help-centers/shop")
+    assert "disabled" in text_of_html(user_row(page, "linus@acme.com"))
+    assert "disabled" not in text_of_html(user_row(page, "ada@acme.com"))
+    listed = {u["email"]: u for u in seeded.admin_get("users")}
+    assert listed["linus@acme.com"]["disabled"] is True
+    assert listed["ada@acme.com"]["disabled"] is False
+
+
+# -- Users API keys --------------------------------------------------------------------------
+
+
+def create_key(admin: TestClient, csrf: str, hc: str = "acme") -> Any:
+    return admin.post(f"/ui/help-centers/{hc}/api-keys", data={"csrf": csrf},
+                      follow_redirects=False)
+
+
+def shown_key(answer: Any) -> str:
+    found = re.search(r'id="api-key-value" type="text" readonly value="([^"]+)"', answer.text)
+    assert found, "no API key shown"
+    return html.unescape(found.group(1))
+
+
+def keys_section(answer: Any) -> str:
+    found = re.search(r'<section id="api-keys".*?</section>', answer.text, re.S)
+    assert found, "no API keys section"
+    return found.group(0)
+
+
+def v1_status(admin: TestClient, key: str) -> int:
+    return admin.get("/v1/users", headers={"Authorization": f"Bearer {key}"}).status_code
+
+
+def test_an_api_key_is_created_and_shown_once_with_a_copy_button(
+        admin: TestClient, csrf: str, acme: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    answer = create_key(admin, csrf)
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    assert "location" not in answer.headers
+    key = shown_key(answer)
+    assert key.startswith("fdsk_")
+    section = keys_section(answer)
+    assert "shown only this once" in text_of_html(section)
+    assert 'data-copy="api-key-value"' in section
+    check_page(answer)
+    assert v1_status(admin, key) == 200
+    [listed] = api(admin, "GET", "/acme/api-keys").json()
+    assert listed["fingerprint"] in section and listed["id"] in section
+    # Never again: not on the page, the list, the log fragment; never in a URL or a log line.
+    for path in ("/ui/help-centers/acme", "/", "/ui/help-centers/acme/log"):
+        assert key not in admin.get(path).text, path
+    assert key not in " ".join(record.getMessage() for record in caplog.records)
+    assert all(key not in str(request.url) for request in [answer.request])
+
+
+def test_api_keys_are_listed_with_id_fingerprint_and_created(admin: TestClient, csrf: str,
+                                                            acme: str) -> None:
+    empty = keys_section(admin.get("/ui/help-centers/acme"))
+    assert "No API keys yet" in text_of_html(empty)
+    create_key(admin, csrf)
+    create_key(admin, csrf)
+    section = keys_section(admin.get("/ui/help-centers/acme"))
+    listed = api(admin, "GET", "/acme/api-keys").json()
+    assert len(listed) == 2
+    for key in listed:
+        assert key["id"] in section and key["fingerprint"] in section
+        assert f'datetime="{key["created_at"]}"' in section
+    assert 'href="#api-keys"' in admin.get("/ui/help-centers/acme").text
+
+
+def test_deleting_an_api_key_needs_the_confirmation_then_the_key_is_refused(
+        admin: TestClient, csrf: str, acme: str) -> None:
+    key = shown_key(create_key(admin, csrf))
+    [listed] = api(admin, "GET", "/acme/api-keys").json()
+    page = admin.get("/ui/help-centers/acme")
+    assert "calls sending this key are refused" in text_of_html(keys_section(page))
+    url = "/ui/help-centers/acme/api-keys/delete"
+    unconfirmed = admin.post(url, data={"csrf": csrf, "key_id": listed["id"]})
+    assert unconfirmed.status_code == 422
+    assert "tick the box to confirm" in text_of_html(keys_section(unconfirmed))
+    assert v1_status(admin, key) == 200
+    answer = admin.post(url, data={"csrf": csrf, "key_id": listed["id"], "confirm": "yes"},
+                        follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/help-centers/acme?done=api-key-deleted#api-keys"
+    assert v1_status(admin, key) == 401
+    assert api(admin, "GET", "/acme/api-keys").json() == []
+    assert "API key deleted" in text_of_html(keys_section(admin.get(answer.headers["location"])))
+    again = admin.post(url, data={"csrf": csrf, "key_id": listed["id"], "confirm": "yes"})
+    assert again.status_code == 404
+    assert NotFound.message in text_of_html(keys_section(again))
+
+
+def test_deleting_by_a_pasted_key_never_shows_it_back(admin: TestClient, csrf: str,
+                                                    acme: str) -> None:
+    key = shown_key(create_key(admin, csrf))
+    answer = admin.post("/ui/help-centers/acme/api-keys/delete",
+                        data={"csrf": csrf, "key_id": key, "confirm": "yes"})
+    assert answer.status_code == 404
+    assert key not in answer.text and key[5:] not in answer.text
+    assert v1_status(admin, key) == 200
+
+
+def test_api_key_forms_without_a_valid_csrf_token_change_nothing(admin: TestClient, csrf: str,
+                                                                 acme: str) -> None:
+    create_key(admin, csrf)
+    [listed] = api(admin, "GET", "/acme/api-keys").json()
+    for path, fields in (("/ui/help-centers/acme/api-keys", {}),
+                         ("/ui/help-centers/acme/api-keys/delete",
+                          {"key_id": listed["id"], "confirm": "yes"})):
+        for token in (None, "forged", csrf + "x"):
+            data = dict(fields) if token is None else {**fields, "csrf": token}
+            answer = admin.post(path, data=data, follow_redirects=False)
+            assert answer.status_code == 403, (path, token)
+            assert "fdsk_" not in answer.text
+    assert api(admin, "GET", "/acme/api-keys").json() == [listed]
+
+
+def test_an_api_key_form_for_a_missing_help_center_is_a_404_page(admin: TestClient,
+                                                                 csrf: str) -> None:
+    answer = create_key(admin, csrf, "nope")
+    assert answer.status_code == 404 and "fdsk_" not in answer.text
+    assert NotFound.message in text_of(answer)

@@ -255,3 +255,37 @@ def test_the_pages_work_without_javascript(browser: Any, server: Server) -> None
         expect(page.locator("#live-status")).to_have_text("Reload the page to see new attempts.")
     finally:
         context.close()
+
+
+def test_an_api_key_is_created_copied_once_and_deleted(page: Any, server: Server) -> None:
+    sign_in(page, server)
+    create_help_center(page, "Keys", "help.keys.test")
+    hc = next(h for h in admin_api(server, "GET", "").json() if h["name"] == "Keys")
+    page.get_by_role("button", name="Create API key").click()
+    key_box = page.get_by_role("textbox", name="API key", exact=True)
+    expect(key_box).to_be_visible()
+    key = key_box.input_value()
+    assert key.startswith("fdsk_")
+    assert key not in page.url
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base)
+    page.get_by_role("button", name="Copy API key").click()
+    expect(page.locator("#api-key-copy-status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    v1 = f"{server.base}/v1/users"
+    bearer = {"Authorization": f"Bearer {key}"}
+    assert httpx2.get(v1, headers=bearer).status_code == 200
+
+    page.reload()  # the GET page: the key is not shown again, its id is listed
+    [listed] = admin_api(server, "GET", f"/{hc['id']}/api-keys").json()
+    expect(page.get_by_role("textbox", name="API key", exact=True)).to_have_count(0)
+    assert key not in page.content()
+    keys = page.locator("#api-keys")
+    expect(keys).to_contain_text(listed["fingerprint"])
+    delete = page.get_by_role("button", name=f"Delete API key {listed['id']}")
+    delete.click()  # not confirmed: the browser keeps the form
+    assert httpx2.get(v1, headers=bearer).status_code == 200
+    keys.get_by_label("I understand: calls sending this key are refused").check()
+    delete.click()
+    expect(page.get_by_role("status").filter(has_text="API key deleted")).to_be_visible()
+    expect(keys).not_to_contain_text(listed["id"])
+    assert httpx2.get(v1, headers=bearer).status_code == 401

@@ -5,8 +5,9 @@ What the vendor's integrators do in Help Center > Manage > Access Control, plus 
 dashboard never shows: why each identify failed, live, and a token debugger.
 
 * Pages are Jinja2 (autoescaped), forms are plain HTML: POST, then a 303 redirect to a GET,
-  except generating a secret, whose answer *is* the page that shows the secret (once, with
-  ``Cache-Control: no-store``), and the token debugger, whose answer is its result.
+  except generating a secret or creating a Users API key, whose answer *is* the page that
+  shows it (once, with ``Cache-Control: no-store``: never in a URL), and the token debugger,
+  whose answer is its result.
 * A contract error from the store (``secret_exists``, ``not_found``, ``invalid_request``...) is
   shown in the page, in the section it concerns, with the error's exact ``message`` and our
   ``reason``: never a JSON error page for a form post.
@@ -18,8 +19,9 @@ dashboard never shows: why each identify failed, live, and a token debugger.
   ``/ui/`` shows the sign-in form until signed in; every other page wants the cookie (else a
   redirect to sign in, then back; the log fragment answers 401); every POST but sign-in wants
   the cookie and the form's CSRF token (else 403 with a readable page, and nothing changed).
-* JavaScript (``static/dashboard.js``) only copies the secret and keeps the identify log live by
-  polling ``/ui/help-centers/{id}/log``, an HTML fragment; every page works without it.
+* JavaScript (``static/dashboard.js``) only copies the secret or key and keeps the identify
+  log live by polling ``/ui/help-centers/{id}/log``, an HTML fragment; every page works
+  without it.
 * None of these routes is part of the API: they are ``include_in_schema=False``.
 
 Elsewhere: how an answer is rendered (``verifier.dashboard_pages``), the identify-outcomes chart
@@ -42,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from verifier import dashboard_auth, domains
+from verifier import api_keys, dashboard_auth, domains
 from verifier.dashboard_auth import DashboardSession
 from verifier.dashboard_forms import FormRefused, form_post, read_form, safe_next, signed_in
 from verifier.dashboard_pages import (
@@ -58,21 +60,23 @@ from verifier.identifiers import IDENTIFIER, IDENTIFIER_RULE
 from verifier.inspection import Inspection, inspect_token, render
 from verifier.plot import OUTCOMES, build_plot, colour_of, outcome_order
 from verifier.services import services
-from verifier.shapes import MAX_NAME_CHARS, Attempt, Secret
+from verifier.shapes import MAX_NAME_CHARS, ApiKey, Attempt, Secret
 from verifier.store import Store
 
 ATTEMPTS_READ: Final = 1000  # the journal's default bound: the plot covers all of it
 LOG_ROWS_SHOWN: Final = 200
 SESSIONS_SHOWN: Final = 50
 MESSAGES_SHOWN: Final = 50
-SECTIONS: Final = ("overview", "access-control", "users", "analytics", "identify-log",
-                   "token-debugger", "messages", "danger-zone")
+SECTIONS: Final = ("overview", "access-control", "api-keys", "users", "analytics",
+                   "identify-log", "token-debugger", "messages", "danger-zone")
 # What ``?done=`` may announce after a redirect: fixed texts, so nothing is reflected.
 NOTICES: Final = {
     "created": ("overview", "Help center created. Next: generate its JWT secret under "
                             "Access Control."),
     "secret-deleted": ("access-control", "JWT secret deleted. Every token signed with it is "
                                          "now refused; generate a new one to identify again."),
+    "api-key-deleted": ("api-keys", "API key deleted. Calls to /v1 sending it are now "
+                                    "refused (401 unauthorized)."),
     "user-reprovisioned": ("users", "User re-provisioned: it is gone, and its email can now "
                                     "be bound to another sub."),
     "help-center-deleted": ("list", "Help center deleted, with everything it owned."),
@@ -254,6 +258,7 @@ def _help_center_data(store: Store, help_center_id: str) -> dict[str, Any]:
     return {
         "hc": hc,
         "secret_info": secret,
+        "api_keys": store.list_api_keys(help_center_id),
         "users": store.list_users(help_center_id),
         "sessions": sessions[:SESSIONS_SHOWN],
         "sessions_total": len(sessions),
@@ -268,6 +273,7 @@ def _help_center_data(store: Store, help_center_id: str) -> dict[str, Any]:
 async def _help_center_page(request: Request, session: DashboardSession,
                             help_center_id: str, *, status: int = 200,
                             alert: Alert | None = None, secret: Secret | None = None,
+                            api_key: ApiKey | None = None,
                             debugger: dict[str, Any] | None = None) -> Response:
     try:
         data = await run_in_threadpool(_help_center_data, _store(request), help_center_id)
@@ -290,6 +296,7 @@ async def _help_center_page(request: Request, session: DashboardSession,
         "plot": build_plot(msgspec.to_builtins(data["attempts"])),
         "alert": alert,
         "secret": secret,
+        "api_key": api_key,
         "debugger": debugger,
         "sdk_url": f"{request.url.scheme}://{domain}{port}/sdk.js",
         # Open when there is something to do or see here: no secret yet (the notice after
@@ -365,6 +372,41 @@ async def delete_secret(request: Request, session: DashboardSession,
     if isinstance(failed, Response):
         return failed
     return redirect(help_center_url(help_center_id, "secret-deleted", "access-control"))
+
+
+@form_post
+async def create_api_key(request: Request, session: DashboardSession,
+                         form: dict[str, str]) -> Response:
+    help_center_id = request.path_params["id"]
+    created = await _act(request, session, help_center_id, "api-keys",
+                         _store(request).create_api_key, help_center_id)
+    if isinstance(created, Response):
+        return created
+    # As for the secret: the one time the key is shown is this answer, never a redirect (the
+    # key would have to travel in a URL) and never cached.
+    return await _help_center_page(request, session, help_center_id, api_key=created)
+
+
+@form_post
+async def delete_api_key(request: Request, session: DashboardSession,
+                         form: dict[str, str]) -> Response:
+    help_center_id = request.path_params["id"]
+    key_id = form.get("key_id", "")
+    if form.get("confirm") != "yes":
+        return await _help_center_page(
+            request, session, help_center_id, status=422,
+            alert=Alert("api-keys", "Not deleted: tick the box to confirm",
+                        "Deleting an API key makes every call that sends it refused."))
+    if key_id.startswith(api_keys.PREFIX):
+        # A key pasted where its id goes: the store's reason would repeat it.
+        missing = NotFound("that is an API key, not a key's id (key_...): it is not shown back")
+        return await _help_center_page(request, session, help_center_id, status=404,
+                                       alert=Alert.of("api-keys", missing))
+    failed = await _act(request, session, help_center_id, "api-keys",
+                        _store(request).delete_api_key, help_center_id, key_id)
+    if isinstance(failed, Response):
+        return failed
+    return redirect(help_center_url(help_center_id, "api-key-deleted", "api-keys"))
 
 
 @form_post
@@ -468,6 +510,8 @@ def routes() -> list[BaseRoute]:
         (hc + "/log", log_fragment, "GET"),
         (hc + "/jwt-secret", generate_secret, "POST"),
         (hc + "/jwt-secret/delete", delete_secret, "POST"),
+        (hc + "/api-keys", create_api_key, "POST"),
+        (hc + "/api-keys/delete", delete_api_key, "POST"),
         (hc + "/users/reprovision", reprovision_user, "POST"),
         (hc + "/debugger", debug_token, "POST"),
         (hc + "/delete", delete_help_center, "POST"),

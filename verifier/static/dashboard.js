@@ -1,5 +1,5 @@
-// The admin dashboard's only script: a copy button for the secret shown once, and a live
-// identify log (polls an HTML fragment every 2 s). Every page works without it.
+// The admin dashboard's only script: a copy button for a secret or an API key shown once, and
+// a live identify log (polls an HTML fragment every 2 s). Every page works without it.
 (function () {
   "use strict";
 
@@ -18,7 +18,7 @@
     function report(copied) {
       if (status) {
         status.textContent = copied ? "Copied to the clipboard."
-          : "Could not copy: select the secret and copy it yourself.";
+          : "Could not copy: select it and copy it yourself.";
       }
     }
     function legacyCopy() {
