@@ -50,8 +50,24 @@ def test_a_suite_provisions_lists_and_updates_users_with_a_key(
             made = mine.create("ada@example.test")
             assert made["helpdeskId"] == one.id
             assert theirs.list()["total"] == 0 and mine.list()["items"] == [made]
+
+        def test_a_provisioned_user_is_then_identified_and_a_disabled_one_refused(
+                ferndesk_verifier, ferndesk_help_center):
+            users = ferndesk_verifier.users_api(
+                ferndesk_verifier.create_api_key(ferndesk_help_center))
+            ada = users.create("ada@example.test", attributes={"plan": "pro"})
+            answer = ferndesk_help_center.identify(
+                ferndesk_help_center.token(sub="u-1", email="ada@example.test"))
+            assert answer.status == 200
+            after = users.list(email="ada@example.test")["items"][0]
+            assert after["id"] == ada["id"] and after["emailVerified"] is True
+            users.update(ada["id"], disabled=True)
+            refused = ferndesk_help_center.identify(
+                ferndesk_help_center.token(sub="u-1", email="ada@example.test"))
+            assert (refused.status, refused.json["error"]["code"]) == (403, "user_disabled")
+            ferndesk_verifier.assert_last_attempt(ferndesk_help_center, "user_disabled")
     """)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 
 def test_an_unexpected_answer_fails_with_the_contract_code_and_reason(
