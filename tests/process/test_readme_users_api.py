@@ -100,8 +100,6 @@ def test_the_users_api_walkthrough_creates_finds_changes_and_disables_as_printed
                       {"created": 0, "updated": 0, "unchanged": 3}]
 
 
-@pytest.mark.xfail(strict=True, reason="identify and /v1 are one set of users from main's "
-                   "908c5da on (contract 7): remove this mark when this branch meets it")
 def test_the_users_api_walkthrough_identify_answers_as_printed(
         outputs: list[list[Any]]) -> None:
     user = outputs[1][0]
