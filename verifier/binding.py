@@ -214,7 +214,7 @@ class Binder:
                     tx.cursor.execute("RELEASE SAVEPOINT guarded")
                     return None
                 self._check_guard(tx, widget)
-                if self._upsert_user.run(tx.returning, user).fetchone() is None:
+                if self._upsert_user.run(tx.cursor, user).rowcount == 0:
                     return DISABLED
                 if session_id is None:
                     self._insert_session.run(tx.cursor, session)

@@ -32,14 +32,15 @@ CONSUME_FAULT = (
 # The user, bound by its subject: a successful identify is a login (``last_login_at``) and
 # vouches for the email (``email_verified``); a token without customAttributes leaves the
 # attributes as they are. A disabled user is not touched and no row comes back: the caller
-# refuses the call (``user_disabled``) and writes nothing else of it.
+# refuses the call (``user_disabled``) and writes nothing else of it. SQLite reads that from
+# the statement's row count; PostgreSQL's one-statement forms from its ``RETURNING`` row.
 _USER_CONFLICT = (
     "ON CONFLICT (help_center_id, sub) DO UPDATE SET email = excluded.email, "
     "email_normalized = excluded.email_normalized, name = excluded.name, "
     "custom_attributes = COALESCE(excluded.custom_attributes, users.custom_attributes), "
     "last_seen_at = excluded.last_seen_at, last_login_at = excluded.last_login_at, "
     "email_verified = excluded.email_verified, updated_at = excluded.updated_at "
-    "WHERE NOT users.disabled RETURNING 1"
+    "WHERE NOT users.disabled"
 )
 _USER_COLUMNS = (
     "INSERT INTO users (help_center_id, sub, email, email_normalized, name, "
@@ -97,6 +98,7 @@ PRUNE_SESSIONS = (
 _NOW = "CAST(:now AS DOUBLE PRECISION)"
 _STARTED = "CAST(NULL AS DOUBLE PRECISION)"
 _BOUND = "(SELECT count(*) FROM u)"
+_UPSERT_USER_RETURNING = UPSERT_USER + " RETURNING 1"
 _INSERT_SESSION_IF_BOUND = (
     "INSERT INTO sessions (id, help_center_id, sub, email, name, origin, user_agent, "
     f"started_at, identified_at) SELECT :id, :hc, :sub, :email, :name, :origin, :ua, {_NOW}, "
@@ -114,17 +116,17 @@ _INSERT_ATTEMPT_IF_BOUND = (
     "CAST(:warnings AS TEXT) FROM u"
 )
 BIND_NEW = (
-    f"WITH u AS ({UPSERT_USER}), s AS ({_INSERT_SESSION_IF_BOUND}), "
+    f"WITH u AS ({_UPSERT_USER_RETURNING}), s AS ({_INSERT_SESSION_IF_BOUND}), "
     f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT 1, {_STARTED}, {_BOUND}"
 )
 BIND_CONTINUE = (
-    f"WITH u AS ({UPSERT_USER}), s AS ({_UPDATE_SESSION_IF_BOUND}), "
+    f"WITH u AS ({_UPSERT_USER_RETURNING}), s AS ({_UPDATE_SESSION_IF_BOUND}), "
     f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT 1, (SELECT started_at FROM s), {_BOUND}"
 )
 _GUARDED_UPSERT_USER = (
     _USER_COLUMNS
     + f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW}, :pid, "
-    f"{_NOW}, {_NOW}, TRUE FROM g " + _USER_CONFLICT
+    f"{_NOW}, {_NOW}, TRUE FROM g " + _USER_CONFLICT + " RETURNING 1"
 )
 _GUARDED_INSERT_ATTEMPT = (
     "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
