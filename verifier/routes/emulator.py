@@ -18,7 +18,8 @@ from verifier.payloads import read_json_object
 from verifier.routes.admin import admin_only
 from verifier.routes.shape_response import ShapeResponse
 from verifier.services import services
-from verifier.state import StateError, export_state, import_state, validate_fault
+from verifier.state import StateError, import_state, validate_fault
+from verifier.state_export import export_state
 
 MAX_STATE_BYTES = 32 * 1024 * 1024  # an export is larger than an identify body
 
