@@ -351,7 +351,7 @@ class Binder:
             return UnknownWidget("the help center was deleted while this call was running")
         holder, disabled, public_id = row
         if holder is None and disabled:
-            return _user_disabled(identity, public_id)
+            return _user_disabled(identity, public_id, bound=False)
         if holder is None:
             tx.savepoint("SAVEPOINT claim")
             try:
@@ -379,10 +379,12 @@ class Binder:
         return _user_disabled(identity, row[0] if row else "?")
 
 
-def _user_disabled(identity: Identity, public_id: str) -> UserDisabled:
+def _user_disabled(identity: Identity, public_id: str, bound: bool = True) -> UserDisabled:
+    who = (f"sub {identity.sub!r}" if bound else
+           f"not bound to a subject yet; this token's sub is {identity.sub!r}")
     return UserDisabled(
-        f"user {public_id} ({identity.email}, sub {identity.sub!r}) is disabled: the Users API "
-        f"disabled it (PATCH /v1/users/{public_id} with \"disabled\": false enables it)")
+        f"user {public_id} ({identity.email}, {who}) is disabled: the Users API disabled it "
+        f"(PATCH /v1/users/{public_id} with \"disabled\": false enables it)")
 
 
 def _attempt_values(hc: str, attempt: Attempt, now: float) -> dict[str, Any]:

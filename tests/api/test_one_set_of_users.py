@@ -144,7 +144,9 @@ def test_a_disabled_user_is_refused_with_user_disabled_and_the_call_is_journaled
 def test_a_disabled_user_created_through_the_api_is_refused_and_gets_no_subject(
         api: Api) -> None:
     api.create("ada@acme.com", disabled=True)
-    refused(api.help_center.identify(sub="u-1", email="ada@acme.com"), 403, "user_disabled")
+    reason = refused(api.help_center.identify(sub="u-1", email="ada@acme.com"), 403,
+                     "user_disabled")
+    assert "not bound to a subject yet; this token's sub is 'u-1'" in reason
     assert [u["sub"] for u in api.help_center.admin_get("users")] == [None]
 
 
