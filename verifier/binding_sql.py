@@ -110,11 +110,17 @@ _UPDATE_SESSION_IF_BOUND = (
     "WHERE id = :id AND help_center_id = :hc AND ended_at IS NULL "
     "AND EXISTS (SELECT 1 FROM u) RETURNING started_at"
 )
-_INSERT_ATTEMPT_IF_BOUND = (
-    "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
-    f"token_fingerprint, warnings) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp, "
-    "CAST(:warnings AS TEXT) FROM u"
-)
+
+
+def _insert_attempt_from(source: str) -> str:
+    """The journal entry, written once per row of ``source``: ``u`` (the user was bound) or
+    ``g`` (the remembered widget is still the database's)."""
+    return ("INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
+            f"token_fingerprint, warnings) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, "
+            f":fp, CAST(:warnings AS TEXT) FROM {source}")
+
+
+_INSERT_ATTEMPT_IF_BOUND = _insert_attempt_from("u")
 BIND_NEW = (
     f"WITH u AS ({_UPSERT_USER_RETURNING}), s AS ({_INSERT_SESSION_IF_BOUND}), "
     f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT 1, {_STARTED}, {_BOUND}"
@@ -128,11 +134,7 @@ _GUARDED_UPSERT_USER = (
     + f"SELECT :hc, :sub, :email, :email_normalized, :name, :attrs, {_NOW}, {_NOW}, :pid, "
     f"{_NOW}, {_NOW}, TRUE FROM g " + _USER_CONFLICT + " RETURNING 1"
 )
-_GUARDED_INSERT_ATTEMPT = (
-    "INSERT INTO identify_attempts (help_center_id, at, origin, code, reason, sub, "
-    f"token_fingerprint, warnings) SELECT :hc, {_NOW}, :origin, :code, :reason, :sub, :fp, "
-    "CAST(:warnings AS TEXT) FROM g"
-)
+_GUARDED_INSERT_ATTEMPT = _insert_attempt_from("g")
 GUARDED_BIND_NEW = (
     f"WITH {GUARD}, u AS ({_GUARDED_UPSERT_USER}), s AS ({_INSERT_SESSION_IF_BOUND}), "
     f"a AS ({_INSERT_ATTEMPT_IF_BOUND}) SELECT (SELECT count(*) FROM g), {_STARTED}, {_BOUND}"
