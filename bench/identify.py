@@ -6,7 +6,8 @@
 
 Starts both servers as real uvicorn processes on loopback, loads each with ``wrk`` (Debian's
 package) in alternating rounds so that machine noise hits both alike, and prints requests/s,
-p99 latency and the ratio. The figure is the server as a user runs it, at its default
+p99 latency and the ratio, and the CPU time each server spent per call (a figure another busy
+process on the machine moves much less than it moves throughput). The figure is the server as a user runs it, at its default
 ``--log-level info`` (one line per identify, written to a real file). Beside it, unless
 ``--no-logs-off`` or another ``--log-level`` is given, a second verifier on the same database at
 ``--log-level warning`` takes its turn in every round: what the log line costs.
@@ -100,6 +101,21 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by ``pid`` and its children (``--workers``)."""
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        pids += [int(child) for child in (task / "children").read_text().split()]
+    ticks = 0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def profile(pid: int, out: str, seconds: int) -> subprocess.Popen[bytes]:
@@ -217,13 +233,17 @@ def main() -> None:
         for name, url in targets.items():
             run_wrk(url + target, bodies[name], 2, options.connections)
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+        processes = {"base": baseline, "ours": ours, "quiet": quiet}
+        cpu = {name: 0.0 for name in targets}
         for round_number in range(options.rounds):
             for name, url in targets.items():
                 sampler = (profile(ours.pid, options.profile, options.duration)
                            if options.profile and name == "ours" and round_number == 0
                            else None)
+                used = cpu_seconds(processes[name].pid)  # type: ignore[union-attr]
                 runs[name].append(run_wrk(url + target, bodies[name], options.duration,
                                           options.connections))
+                cpu[name] += cpu_seconds(processes[name].pid) - used  # type: ignore[union-attr]
                 if sampler is not None:
                     sampler.wait()
                     summarise_profile(Path(options.profile))
@@ -238,6 +258,12 @@ def main() -> None:
         print(f"ratio: {ours_rps / base_rps:.2f} of the ceiling "
               f"({options.rounds} rounds x {options.duration} s, {options.connections} "
               "connections)")
+        # CPU time per call: what a request costs the server, whoever else shares the machine
+        # (throughput falls when another process takes a core; this moves much less).
+        per_call = {name: 1e6 * cpu[name] / (rps[name] * options.duration * options.rounds)
+                    for name in targets}
+        print(f"cpu per call: baseline {per_call['base']:.0f} us, verifier "
+              f"{per_call['ours']:.0f} us (ratio {per_call['base'] / per_call['ours']:.2f})")
         if logs_off:
             print(f"  beside it, logs off (--log-level warning): {rps['quiet']:8.0f} req/s   "
                   f"p99 {p99['quiet']:6.2f} ms   ratio {rps['quiet'] / base_rps:.2f}")
