@@ -1,6 +1,6 @@
 # The project's commands. `make run` and `make test` are the README's two-command quickstart;
 # each installs what it needs on first use (a virtualenv in .venv; for the browser tests,
-# Debian's chromium when running as root, and the Node example's packages when npm exists).
+# Debian's chromium when running as root, and the Node examples' packages when npm exists).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -56,7 +56,10 @@ browser-deps:
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
 	@if command -v npm >/dev/null && [ ! -d examples/node/node_modules ]; then \
 	  npm install --prefix examples/node --no-audit --no-fund --silent; fi
+	@if command -v npm >/dev/null && \
+	  [ ! examples/nextjs/node_modules/.package-lock.json -nt examples/nextjs/package-lock.json ]; then \
+	  npm ci --prefix examples/nextjs --no-audit --no-fund --silent; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules \
-	  sdk_stub/node_modules
+	  examples/nextjs/node_modules examples/nextjs/.next sdk_stub/node_modules
