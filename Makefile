@@ -56,7 +56,9 @@ browser-deps:
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
 	@if command -v npm >/dev/null && [ ! -d examples/node/node_modules ]; then \
 	  npm install --prefix examples/node --no-audit --no-fund --silent; fi
+	@if command -v npm >/dev/null && [ ! -d clients/node/node_modules ]; then \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix clients/node --no-audit --no-fund --silent; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules \
-	  sdk_stub/node_modules
+	  sdk_stub/node_modules clients/node/node_modules
