@@ -33,10 +33,14 @@ PACKAGE = ROOT / "clients" / "node"
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("FERNDESK_VERIFIER_TEST_DATABASE_URL")),
-    reason="the Node suites spawn verifiers on their own SQLite databases: the PostgreSQL "
-           "pass would only run them again")
+pytestmark = [
+    pytest.mark.skipif(
+        bool(os.environ.get("FERNDESK_VERIFIER_TEST_DATABASE_URL")),
+        reason="the Node suites spawn verifiers on their own SQLite databases: the PostgreSQL "
+               "pass would only run them again"),
+    # A whole Node suite per test: a minute here, more on a loaded 2-core CI machine.
+    pytest.mark.timeout(600),
+]
 
 
 def _need(problem: str | None) -> None:
@@ -56,8 +60,10 @@ def _need_node() -> None:
 
 def _env(**extra: str) -> dict[str, str]:
     """This environment without any FERNDESK_VERIFIER_* (a URL there would turn the Node tests
-    against a server they did not start), with the checkout's virtualenv first on PATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FERNDESK_VERIFIER_")}
+    against a server they did not start) but the FERNDESK_VERIFIER_TEST_* of the suite (an
+    image for the container test), with the checkout's virtualenv first on PATH."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FERNDESK_VERIFIER_") or k.startswith("FERNDESK_VERIFIER_TEST_")}
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
     return env
