@@ -228,7 +228,7 @@ export interface StartOptions {
   args?: string[];
   /** More environment for a spawned server. */
   env?: Record<string, string>;
-  /** How long the server may take to become healthy (default 30 s; 60 s for a container). */
+  /** How long the server may take to become healthy (default 60 s: a loaded 2-core CI machine may need that). */
   startTimeoutMs?: number;
 }
 

@@ -67,7 +67,7 @@ class OutputTail {
  * it is not in the process list). Resolves once /healthz answers, to { url, stop, output }.
  */
 export async function spawnServer({ command, adminToken, seed, databaseUrl, args = [], env = {},
-  startTimeoutMs = 30_000 }) {
+  startTimeoutMs = 60_000 }) {
   const [program, ...programArgs] = command;
   const folder = mkdtempSync(join(tmpdir(), "ferndesk-verifier-"));
   const serveArgs = [...programArgs, "serve", "--host", "127.0.0.1", "--port", "0",
