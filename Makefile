@@ -59,7 +59,11 @@ browser-deps:
 	@if command -v npm >/dev/null && \
 	  [ ! examples/nextjs/node_modules/.package-lock.json -nt examples/nextjs/package-lock.json ]; then \
 	  npm ci --prefix examples/nextjs --no-audit --no-fund --silent; fi
+	@if command -v npm >/dev/null && \
+	  [ ! clients/node/node_modules/.package-lock.json -nt clients/node/package-lock.json ]; then \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix clients/node --no-audit --no-fund --silent; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules \
-	  examples/nextjs/node_modules examples/nextjs/.next sdk_stub/node_modules
+	  examples/nextjs/node_modules examples/nextjs/.next sdk_stub/node_modules \
+	  clients/node/node_modules
