@@ -7,10 +7,11 @@
 Starts both servers as real uvicorn processes on loopback, loads each with ``wrk`` (Debian's
 package) in alternating rounds so that machine noise hits both alike, and prints requests/s,
 p99 latency and the ratio, and the CPU time each server spent per call (a figure another busy
-process on the machine moves much less than it moves throughput). The figure is the server as a user runs it, at its default
-``--log-level info`` (one line per identify, written to a real file). Beside it, unless
-``--no-logs-off`` or another ``--log-level`` is given, a second verifier on the same database at
-``--log-level warning`` takes its turn in every round: what the log line costs.
+process on the machine moves much less than it moves throughput). The figure is the server as
+a user runs it, at its default ``--log-level info`` (one line per identify, written to a real
+file). Beside it, unless ``--no-logs-off`` or another ``--log-level`` is given, a second
+verifier on the same database at ``--log-level warning`` takes its turn in every round: what
+the log line costs.
 
 The load is returning users (``--users``, each in a session of its own) taken in turn;
 ``--users 1`` is the worst case, one row updated by every call. ``--soak N`` then sends N more
