@@ -1,0 +1,134 @@
+"""The product's image, built from the repository's Dockerfile and run with podman.
+
+No registry can be reached from the project's machines, so the image is built on a Debian
+bookworm base made by debootstrap (tests/container/base.sh, cached between runs) instead of the
+Dockerfile's default python slim image. Podman runs as root with runc (tests/container/
+containers.conf says why). Under CI=true a missing podman, runc, debootstrap or root is a
+failure; elsewhere the tests skip and say what is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.process.conftest import wait_healthy
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+IMAGE = "localhost/ferndesk-verifier:test"
+PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(HERE / "containers.conf")}
+BUILD_SECONDS = 900
+
+
+def need_podman() -> None:
+    missing = [tool for tool in ("podman", "debootstrap", "flock") if shutil.which(tool) is None]
+    if not Path("/usr/sbin/runc").exists():
+        missing.append("runc")
+    problem = ""
+    if missing:
+        problem = f"{', '.join(missing)} missing (apt-get install podman runc debootstrap)"
+    elif os.geteuid() != 0:
+        problem = "podman and debootstrap run as root here, and this is not root"
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"container tests cannot run in CI: {problem}")
+        pytest.skip(f"CONTAINER TESTS SKIPPED: {problem}")
+
+
+def podman(*args: str, timeout: float = 120, check: bool = True
+           ) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["podman", *args], env=PODMAN_ENV, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if check and done.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} exited {done.returncode}:\n"
+                             f"{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture(scope="session")
+def image() -> str:
+    """The Dockerfile's image on the test base, built once per session (its layers are kept
+    under a fixed tag, so the PostgreSQL pass of `make test` reuses them)."""
+    need_podman()
+    base = subprocess.run(["bash", str(HERE / "base.sh")], env=PODMAN_ENV, capture_output=True,
+                          text=True, timeout=BUILD_SECONDS, check=False)
+    if base.returncode != 0:
+        raise AssertionError(f"tests/container/base.sh failed:\n{base.stderr}")
+    podman("build", "--quiet", "--format", "docker",  # docker format: keeps the HEALTHCHECK
+           "--build-arg", f"BASE_IMAGE={base.stdout.strip()}", "--tag", IMAGE, str(ROOT),
+           timeout=BUILD_SECONDS)
+    return IMAGE
+
+
+class Container:
+    """A detached container of the image. ``base`` is where the host reaches it: a published
+    loopback port, or the given port on the host's own network."""
+
+    def __init__(self, image: str, *command: str, volume: str | None = None,
+                 env: dict[str, str] | None = None, host_port: int | None = None,
+                 entrypoint: str | None = None) -> None:
+        self.name = f"fv-test-{uuid.uuid4().hex[:10]}"
+        options = ["--name", self.name,
+                   # podman's health timer needs systemd, absent here: `healthcheck run` instead
+                   "--health-interval", "disable"]
+        if host_port is None:
+            options += ["--publish", "127.0.0.1::8765"]
+        else:
+            options += ["--network", "host"]
+        if volume:
+            options += ["--volume", f"{volume}:/data"]
+        if entrypoint:
+            options += ["--entrypoint", entrypoint]
+        for key, value in (env or {}).items():
+            options += ["--env", f"{key}={value}"]
+        podman("run", "--detach", *options, image, *command)
+        if host_port is None:
+            self.base = "http://" + podman("port", self.name, "8765/tcp").stdout.strip()
+        else:
+            self.base = f"http://127.0.0.1:{host_port}"
+
+    def wait_healthy(self) -> None:
+        try:
+            wait_healthy(self.base)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; the container said:\n{self.logs()}") from None
+
+    def exec(self, *command: str) -> str:
+        return podman("exec", self.name, *command).stdout.strip()
+
+    def logs(self) -> str:
+        done = podman("logs", self.name, check=False)
+        return done.stdout + done.stderr
+
+    def remove(self) -> None:
+        podman("rm", "--force", "--time", "10", self.name, check=False)
+
+
+@pytest.fixture
+def containers() -> Iterator[Callable[..., Container]]:
+    """Start containers with ``containers(image, *command, ...)``; all are removed after."""
+    started: list[Container] = []
+
+    def start(*args: str, **kwargs: object) -> Container:
+        container = Container(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(container)
+        return container
+
+    yield start
+    for container in started:
+        container.remove()
+
+
+@pytest.fixture
+def volume() -> Iterator[str]:
+    """A named podman volume of its own, removed after."""
+    name = f"fv-test-{uuid.uuid4().hex[:10]}"
+    podman("volume", "create", name)
+    yield name
+    podman("volume", "rm", "--force", name, check=False)
