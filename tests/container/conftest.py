@@ -8,6 +8,7 @@ failure; elsewhere the tests skip and say what is missing."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -22,6 +23,10 @@ from tests.process.conftest import wait_healthy
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 IMAGE = "localhost/ferndesk-verifier:test"
+# What the Dockerfile copies, besides itself: the image is rebuilt when one of these changes.
+CONTEXT = ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md",
+           "verifier", "migrations", "sdk_stub")
+SOURCE_LABEL = "org.ferndesk-verifier.test-source"
 PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(HERE / "containers.conf")}
 BUILD_SECONDS = 900
 
@@ -51,18 +56,44 @@ def podman(*args: str, timeout: float = 120, check: bool = True
     return done
 
 
+def context_digest(base_image_id: str) -> str:
+    """A digest of the build's inputs: the base image and the files the Dockerfile copies."""
+    digest = hashlib.sha256(base_image_id.encode())
+    for name in CONTEXT:
+        top = ROOT / name
+        files = [top] if top.is_file() else sorted(
+            path for path in top.rglob("*") if path.is_file()
+            and not {"__pycache__", "node_modules"} & set(path.relative_to(ROOT).parts))
+        for path in files:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 @pytest.fixture(scope="session")
 def image() -> str:
-    """The Dockerfile's image on the test base, built once per session (its layers are kept
-    under a fixed tag, so the PostgreSQL pass of `make test` reuses them)."""
+    """The Dockerfile's image on the test base. It is rebuilt only when its inputs changed (its
+    label holds their digest), so the PostgreSQL pass of `make test` reuses the SQLite pass's;
+    built without kept layers, and the image it replaces is removed, so runs leave no litter."""
     need_podman()
     base = subprocess.run(["bash", str(HERE / "base.sh")], env=PODMAN_ENV, capture_output=True,
                           text=True, timeout=BUILD_SECONDS, check=False)
     if base.returncode != 0:
         raise AssertionError(f"tests/container/base.sh failed:\n{base.stderr}")
-    podman("build", "--quiet", "--format", "docker",  # docker format: keeps the HEALTHCHECK
-           "--build-arg", f"BASE_IMAGE={base.stdout.strip()}", "--tag", IMAGE, str(ROOT),
+    base_image = base.stdout.strip()
+    base_id = podman("image", "inspect", "--format", "{{.Id}}", base_image).stdout.strip()
+    source = context_digest(base_id)
+    old = podman("image", "inspect", "--format",
+                 '{{.Id}} {{index .Labels "' + SOURCE_LABEL + '"}}', IMAGE, check=False)
+    old_id, _, old_source = old.stdout.strip().partition(" ")
+    if old.returncode == 0 and old_source == source:
+        return IMAGE
+    podman("build", "--quiet", "--layers=false",
+           "--format", "docker",  # the OCI format has no HEALTHCHECK
+           "--label", f"{SOURCE_LABEL}={source}",
+           "--build-arg", f"BASE_IMAGE={base_image}", "--tag", IMAGE, str(ROOT),
            timeout=BUILD_SECONDS)
+    if old.returncode == 0:
+        podman("rmi", old_id, check=False)
     return IMAGE
 
 
@@ -107,7 +138,7 @@ class Container:
         return done.stdout + done.stderr
 
     def remove(self) -> None:
-        podman("rm", "--force", "--time", "10", self.name, check=False)
+        podman("rm", "--force", "--volumes", "--time", "10", self.name, check=False)
 
 
 @pytest.fixture
