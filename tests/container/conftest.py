@@ -12,12 +12,16 @@ import hashlib
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx2
+import jwt
 import pytest
 
+from tests.conftest import ADMIN, APP_ORIGIN
 from tests.process.conftest import wait_healthy
 
 HERE = Path(__file__).resolve().parent
@@ -163,3 +167,24 @@ def volume() -> Iterator[str]:
     podman("volume", "create", name)
     yield name
     podman("volume", "rm", "--force", name, check=False)
+
+
+def identify_new_user(base: str, sub: str) -> tuple[str, str, str]:
+    """Create a help center on help.example.com with a secret, and identify ``sub`` from
+    app.example.com; returns (help center id, widget id, secret)."""
+    center = httpx2.post(f"{base}/api/help-centers", headers=ADMIN, timeout=10,
+                         json={"name": "Acme", "domain": "help.example.com"})
+    assert center.status_code == 201, center.text
+    hc = center.json()
+    secret = httpx2.post(f"{base}/api/help-centers/{hc['id']}/jwt-secret", headers=ADMIN,
+                         timeout=10)
+    assert secret.status_code == 201, secret.text
+    assert identify(base, hc["widget_id"], secret.json()["secret"], sub).status_code == 200
+    return hc["id"], hc["widget_id"], secret.json()["secret"]
+
+
+def identify(base: str, widget_id: str, secret: str, sub: str) -> httpx2.Response:
+    token = jwt.encode({"sub": sub, "email": f"{sub}@example.com", "name": "Ada",
+                        "exp": int(time.time()) + 600}, secret, algorithm="HS256")
+    return httpx2.post(f"{base}/widget/{widget_id}/identify", json={"jwt": token},
+                       headers={"Origin": APP_ORIGIN}, timeout=10)

@@ -3,15 +3,13 @@ unprivileged user, and reports its health: contract section 8's image, checked w
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import httpx2
-import jwt
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_TOKEN, APP_ORIGIN, TEST_DATABASE_URL
-from tests.container.conftest import Container, podman
+from tests.conftest import ADMIN, ADMIN_TOKEN, TEST_DATABASE_URL
+from tests.container.conftest import Container, identify, identify_new_user, podman
 
 pytestmark = [
     # Building the base (debootstrap) and the image on a busy 2-core machine takes minutes.
@@ -22,27 +20,6 @@ pytestmark = [
                        reason="the image is checked once, on SQLite in its /data volume; "
                               "the PostgreSQL pass adds nothing here"),
 ]
-
-
-def identify_new_user(base: str, sub: str) -> tuple[str, str, str]:
-    """Create a help center on help.example.com with a secret, and identify ``sub`` from
-    app.example.com; returns (help center id, widget id, secret)."""
-    center = httpx2.post(f"{base}/api/help-centers", headers=ADMIN, timeout=10,
-                         json={"name": "Acme", "domain": "help.example.com"})
-    assert center.status_code == 201, center.text
-    hc = center.json()
-    secret = httpx2.post(f"{base}/api/help-centers/{hc['id']}/jwt-secret", headers=ADMIN,
-                         timeout=10)
-    assert secret.status_code == 201, secret.text
-    assert identify(base, hc["widget_id"], secret.json()["secret"], sub).status_code == 200
-    return hc["id"], hc["widget_id"], secret.json()["secret"]
-
-
-def identify(base: str, widget_id: str, secret: str, sub: str) -> httpx2.Response:
-    token = jwt.encode({"sub": sub, "email": f"{sub}@example.com", "name": "Ada",
-                        "exp": int(time.time()) + 600}, secret, algorithm="HS256")
-    return httpx2.post(f"{base}/widget/{widget_id}/identify", json={"jwt": token},
-                       headers={"Origin": APP_ORIGIN}, timeout=10)
 
 
 def test_image_identifies_and_keeps_its_state_in_the_data_volume_across_containers(
