@@ -142,7 +142,7 @@ class Container:
         return done.stdout + done.stderr
 
     def remove(self) -> None:
-        podman("rm", "--force", "--volumes", "--time", "10", self.name, check=False)
+        podman("rm", "--force", "--volumes", "--time", "1", self.name, check=False)
 
 
 @pytest.fixture
