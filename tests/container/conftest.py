@@ -107,9 +107,9 @@ class Container:
 
     def __init__(self, image: str, *command: str, volume: str | None = None,
                  env: dict[str, str] | None = None, host_port: int | None = None,
-                 entrypoint: str | None = None) -> None:
+                 entrypoint: str | None = None, options: tuple[str, ...] = ()) -> None:
         self.name = f"fv-test-{uuid.uuid4().hex[:10]}"
-        options = ["--name", self.name,
+        options = [*options, "--name", self.name,
                    # podman's health timer needs systemd, absent here: `healthcheck run` instead
                    "--health-interval", "disable"]
         if host_port is None:

@@ -3,13 +3,14 @@ unprivileged user, and reports its health: contract section 8's image, checked w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import httpx2
 import pytest
 
 from tests.conftest import ADMIN, ADMIN_TOKEN, TEST_DATABASE_URL
-from tests.container.conftest import Container, identify, identify_new_user, podman
+from tests.container.conftest import ROOT, Container, identify, identify_new_user, podman
 
 pytestmark = [
     # Building the base (debootstrap) and the image on a busy 2-core machine takes minutes.
@@ -52,6 +53,19 @@ def test_image_runs_as_an_unprivileged_user_who_owns_the_database(
     assert container.exec("stat", "-c", "%u", "/data/ferndesk-verifier.db") == uid
     # The generated admin token is printed once, as `serve` does outside a container.
     assert "admin token" in container.logs().lower()
+
+
+def test_image_serves_the_ci_seed_mounted_read_only_as_docs_show(
+        image: str, containers: Callable[..., Container]) -> None:
+    seed = ROOT / "examples" / "ci" / "seed.json"
+    container = containers(image, "serve", "--seed", "/seed.json",
+                           env={"FERNDESK_VERIFIER_ADMIN_TOKEN": ADMIN_TOKEN},
+                           options=("--volume", f"{seed}:/seed.json:ro"))
+    container.wait_healthy()
+    center = json.loads(seed.read_text())["help_centers"][0]
+    users = httpx2.get(f"{container.base}/api/help-centers/{center['id']}/users",
+                       headers=ADMIN, timeout=10)
+    assert [user["sub"] for user in users.json()] == [center["users"][0]["sub"]]
 
 
 def test_image_healthcheck_is_healthy_once_serving_and_unhealthy_when_nothing_listens(
