@@ -8,7 +8,7 @@
 #
 # Cached twice, so CI pays for debootstrap once per machine: the podman image itself, and the
 # debootstrapped tree as a tarball in $CACHE_DIR (which survives `podman system reset`). A lock
-# lets the Makefile start this in the background while the test, calling it again, waits.
+# makes a second caller (another checkout's tests, say) wait and then reuse the first's work.
 set -euo pipefail
 
 IMAGE=${FERNDESK_VERIFIER_TEST_BASE:-localhost/ferndesk-verifier-test-base:bookworm}

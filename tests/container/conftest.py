@@ -1,17 +1,11 @@
-"""The product's image, built from the repository's Dockerfile and run with podman.
-
-No registry can be reached from the project's machines, so the image is built on a Debian
-bookworm base made by debootstrap (tests/container/base.sh, cached between runs) instead of the
-Dockerfile's default python slim image. Podman runs as root with runc (tests/container/
-containers.conf says why). Under CI=true a missing podman, runc, debootstrap or root is a
+"""Containers of the product's image (built by build_image.py), run with podman, and the
+helpers the container tests share. Under CI=true a missing podman, runc, debootstrap or root is a
 failure; elsewhere the tests skip and say what is missing."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,17 +16,8 @@ import jwt
 import pytest
 
 from tests.conftest import ADMIN, APP_ORIGIN
+from tests.container.build_image import build_image, podman
 from tests.process.conftest import wait_healthy
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-IMAGE = "localhost/ferndesk-verifier:test"
-# What the Dockerfile copies, besides itself: the image is rebuilt when one of these changes.
-CONTEXT = ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md",
-           "verifier", "migrations", "sdk_stub")
-SOURCE_LABEL = "org.ferndesk-verifier.test-source"
-PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(HERE / "containers.conf")}
-BUILD_SECONDS = 900
 
 
 def need_podman() -> None:
@@ -50,55 +35,11 @@ def need_podman() -> None:
         pytest.skip(f"CONTAINER TESTS SKIPPED: {problem}")
 
 
-def podman(*args: str, timeout: float = 120, check: bool = True
-           ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(["podman", *args], env=PODMAN_ENV, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    if check and done.returncode != 0:
-        raise AssertionError(f"podman {' '.join(args)} exited {done.returncode}:\n"
-                             f"{done.stdout}\n{done.stderr}")
-    return done
-
-
-def context_digest(base_image_id: str) -> str:
-    """A digest of the build's inputs: the base image and the files the Dockerfile copies."""
-    digest = hashlib.sha256(base_image_id.encode())
-    for name in CONTEXT:
-        top = ROOT / name
-        files = [top] if top.is_file() else sorted(
-            path for path in top.rglob("*") if path.is_file()
-            and not {"__pycache__", "node_modules"} & set(path.relative_to(ROOT).parts))
-        for path in files:
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
 @pytest.fixture(scope="session")
 def image() -> str:
-    """The Dockerfile's image on the test base. It is rebuilt only when its inputs changed (its
-    label holds their digest), so the PostgreSQL pass of `make test` reuses the SQLite pass's;
-    built without kept layers, and the image it replaces is removed, so runs leave no litter."""
+    """The Dockerfile's image on the test base (see build_image.py)."""
     need_podman()
-    base = subprocess.run(["bash", str(HERE / "base.sh")], env=PODMAN_ENV, capture_output=True,
-                          text=True, timeout=BUILD_SECONDS, check=False)
-    if base.returncode != 0:
-        raise AssertionError(f"tests/container/base.sh failed:\n{base.stderr}")
-    base_image = base.stdout.strip()
-    base_id = podman("image", "inspect", "--format", "{{.Id}}", base_image).stdout.strip()
-    source = context_digest(base_id)
-    old = podman("image", "inspect", "--format",
-                 '{{.Id}} {{index .Labels "' + SOURCE_LABEL + '"}}', IMAGE, check=False)
-    old_id, _, old_source = old.stdout.strip().partition(" ")
-    if old.returncode == 0 and old_source == source:
-        return IMAGE
-    podman("build", "--quiet", "--layers=false",
-           "--format", "docker",  # the OCI format has no HEALTHCHECK
-           "--label", f"{SOURCE_LABEL}={source}",
-           "--build-arg", f"BASE_IMAGE={base_image}", "--tag", IMAGE, str(ROOT),
-           timeout=BUILD_SECONDS)
-    if old.returncode == 0:
-        podman("rmi", old_id, check=False)
-    return IMAGE
+    return build_image()
 
 
 class Container:

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from tests.conftest import ADMIN_TOKEN, TEST_DATABASE_URL, fresh_database_url
-from tests.container.conftest import ROOT, Container, identify_new_user, podman
+from tests.container.build_image import ROOT, podman
+from tests.container.conftest import Container, identify_new_user
 from tests.process.conftest import free_port
 
 pytestmark = pytest.mark.timeout(1200)  # may build the image (see test_image.py)

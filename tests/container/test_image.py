@@ -10,7 +10,8 @@ import httpx2
 import pytest
 
 from tests.conftest import ADMIN, ADMIN_TOKEN, TEST_DATABASE_URL
-from tests.container.conftest import ROOT, Container, identify, identify_new_user, podman
+from tests.container.build_image import ROOT, podman
+from tests.container.conftest import Container, identify, identify_new_user
 
 pytestmark = [
     # Building the base (debootstrap) and the image on a busy 2-core machine takes minutes.
