@@ -41,7 +41,8 @@ USER verifier
 WORKDIR /data
 VOLUME /data
 EXPOSE 8765
-# No curl in slim images: Python asks /healthz on the port the server was told to use.
+# No curl in slim images: Python asks /healthz on FERNDESK_VERIFIER_PORT (move the port with that
+# variable, not --port, and the check follows).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('FERNDESK_VERIFIER_PORT', '8765') + '/healthz', timeout=2)"]
 ENTRYPOINT ["ferndesk-verifier"]
