@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench browser-deps clean
+.PHONY: run test test-fast lint bench browser-deps container-deps clean
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ run: $(RUN_STAMP)
 # The whole suite on SQLite, then the whole suite again on PostgreSQL with every real server on
 # 4 worker processes (PostgreSQL is started by tests/postgres.sh, which gives this run a database
 # of its own, dropped at the end; under CI=true its absence is a failure, elsewhere a loud skip).
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps container-deps
+	@# The container tests' image is built first (debootstrap and pip need the network, which
+	@# tests do not get); tests/container/build_image.py skips what is already built and current.
+	@if [ "$$(id -u)" = 0 ] && command -v podman >/dev/null; then \
+	  $(PY) -m tests.container.build_image >/dev/null || [ "$$CI" != true ]; fi
 	$(PY) -m pytest
 	@url=$$(bash tests/postgres.sh) || { echo "POSTGRESQL RUN SKIPPED: no PostgreSQL here"; \
 	  [ "$$CI" != true ] || exit 1; exit 0; }; \
@@ -62,6 +66,13 @@ browser-deps:
 	@if command -v npm >/dev/null && \
 	  [ ! clients/node/node_modules/.package-lock.json -nt clients/node/package-lock.json ]; then \
 	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix clients/node --no-audit --no-fund --silent; fi
+
+# Podman, runc and debootstrap build and run the container image in tests/container (as root;
+# elsewhere those tests skip, and under CI=true they fail).
+container-deps:
+	@if [ "$$(id -u)" = 0 ] && ! { command -v podman && command -v debootstrap \
+	  && [ -x /usr/sbin/runc ]; } >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq podman runc debootstrap >/dev/null; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info ferndesk-verifier.db* examples/node/node_modules \
