@@ -22,6 +22,7 @@ import contextlib
 import os
 import shlex
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -38,7 +39,7 @@ from verifier.exit_codes import (
     PROG,
     SIGNAL_BASE,
 )
-from verifier.listening import ListenError, base_url, listen
+from verifier.listening import ListenError, listen
 from verifier.serving import BACKLOG, DEMO, StartError, prepare_database
 from verifier.settings import CHECKS, SettingError, Settings, env_default, resolve
 
@@ -63,7 +64,12 @@ def run(args: argparse.Namespace, command: Sequence[str]) -> int:
         print(f"{_SAY} exec needs -- before COMMAND: {USAGE} (see {PROG} exec --help)",
               file=sys.stderr)
         return EXIT_USAGE
-    workdir = Path(tempfile.mkdtemp(prefix="ferndesk-verifier-exec-"))
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix="ferndesk-verifier-exec-"))
+    except OSError as exc:
+        print(f"{_SAY} cannot make a temporary directory: {exc}; COMMAND not run",
+              file=sys.stderr)
+        return EXIT_FAILED
     try:
         try:
             settings = _settings(args, workdir)
@@ -71,7 +77,12 @@ def run(args: argparse.Namespace, command: Sequence[str]) -> int:
             print(f"{_SAY} {exc} (see {PROG} exec --help)", file=sys.stderr)
             return EXIT_USAGE
         log_path = args.server_log or str(workdir / "server.log")
-        with SignalRelay() as relay, _open_log(log_path) as log:
+        try:
+            log_file = _open_log(log_path)
+        except OSError as exc:
+            print(f"{_SAY} --server-log {log_path}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        with SignalRelay() as relay, log_file as log:
             status = _run(settings, command, relay, log)
         if status != 0 and log_path != "-":
             _show_log(log_path)
@@ -94,7 +105,7 @@ def _run(settings: Settings, command: Sequence[str], relay: SignalRelay, log: IO
                 secret = _seeded_secret(settings)
             log.flush()
             server = exec_server.start(settings, listener, log)
-            url = _reachable(base_url(listener, settings.host), settings.host)
+            url = _url(listener)
             exec_server.wait_ready(url, server, READY_SECONDS, relay.check)
             from verifier.db import safe_url
 
@@ -179,22 +190,19 @@ def _seeded_secret(settings: Settings) -> tuple[str, str] | None:
     return (rows[0].jwt_secret, rows[0].widget_id) if len(rows) == 1 else None
 
 
-def _reachable(url: str, host: str) -> str:
-    """``url`` with a wildcard listening address replaced by the loopback one of its family:
-    a server on 0.0.0.0 is reached on 127.0.0.1."""
-    loopback = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host)  # noqa: S104
-    if loopback is None:
-        return url
-    return url.replace(f"[{host}]" if ":" in host else host, loopback, 1)
+def _url(listener: socket.socket) -> str:
+    """The address COMMAND is given: the very one bound (a name such as ``localhost`` could
+    resolve elsewhere first), a wildcard one replaced by the loopback of its family."""
+    host, port = listener.getsockname()[:2]
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-@contextlib.contextmanager
-def _open_log(path: str) -> collections.abc.Iterator[IO[str]]:
+def _open_log(path: str) -> contextlib.AbstractContextManager[IO[str]]:
+    """The server log, opened now (``OSError`` if it cannot be); ``-`` is our stderr."""
     if path == "-":
-        yield sys.stderr
-        return
-    with open(path, "w", encoding="utf-8") as log:
-        yield log
+        return contextlib.nullcontext(sys.stderr)
+    return open(path, "w", encoding="utf-8")
 
 
 def _show_log(path: str) -> None:

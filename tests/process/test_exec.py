@@ -193,6 +193,30 @@ def test_a_given_port_and_admin_token_are_used(tmp_path: Path) -> None:
 
 
 @ONCE
+@pytest.mark.parametrize("host", ["localhost", "0.0.0.0"])
+def test_the_url_is_the_address_bound_with_a_wildcard_one_as_loopback(host: str,
+                                                                      tmp_path: Path) -> None:
+    result = _exec("--host", host, command=_python(ENVIRONMENT), tmp_path=tmp_path)
+    assert json.loads(result.stdout)["FERNDESK_VERIFIER_URL"].startswith("http://127.0.0.1:")
+
+
+@ONCE
+def test_the_server_log_goes_where_server_log_says(tmp_path: Path) -> None:
+    kept = tmp_path / "server.log"
+    result = _exec("--seed", _seed(tmp_path, ACME), "--server-log", str(kept),
+                   command=["true"], tmp_path=tmp_path)
+    assert result.returncode == 0
+    assert "seeded help center acme" in kept.read_text()
+    streamed = _exec("--server-log", "-", command=["true"], tmp_path=tmp_path)
+    assert "Application startup complete" in streamed.stderr
+    assert streamed.stdout == ""
+    refused = _exec("--server-log", str(tmp_path / "no" / "such.log"), command=["true"],
+                    tmp_path=tmp_path)
+    assert refused.returncode == 2
+    assert "--server-log" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@ONCE
 def test_the_commands_stdout_carries_only_what_the_command_prints(tmp_path: Path) -> None:
     result = _exec("--demo", command=["echo", "hello"], tmp_path=tmp_path)
     assert result.stdout == "hello\n"
