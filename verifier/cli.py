@@ -2,6 +2,8 @@
 ``main``, which dispatches to the command's module. What each command does lives beside it:
 
 - ``serve``, the front door: ``verifier.serving`` (settings, port, database, banner, uvicorn);
+  its flags, shared with ``exec``: ``verifier.serve_flags``;
+- ``exec``, a command run against a fresh server of its own: ``verifier.exec_command``;
 - ``token`` and ``inspect``, the two tools an integrator reaches for while wiring identify up:
   ``verifier.token_commands``;
 - the flags' argument types: ``verifier.arguments`` (a serve flag is checked exactly as its
@@ -23,10 +25,9 @@ import typing
 from collections.abc import Sequence
 from typing import Any
 
-from verifier import serving, token_commands
+from verifier import exec_command, serving, token_commands
 from verifier.arguments import (
     attribute,
-    checked,
     claim,
     duration,
     instant,
@@ -34,7 +35,8 @@ from verifier.arguments import (
     secret_from_environment,
 )
 from verifier.exit_codes import EXIT_FAILED, EXIT_USAGE, PROG
-from verifier.settings import ENV_PREFIX, LOG_LEVELS, default, env_default, env_name
+from verifier.serve_flags import add_serve_arguments
+from verifier.settings import ENV_PREFIX, env_default
 
 __all__ = ["build_parser", "main"]
 
@@ -74,17 +76,12 @@ class CommandLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def _serve_help(name: str, what: str, shown: object = None) -> str:
-    """A serve flag's help: what it does, its default, its environment twin."""
-    value = default(name) if shown is None else shown
-    return f"{what} (default: {value}; env {env_name(name)})".replace("%", "%%")
-
-
 _RAW = argparse.RawDescriptionHelpFormatter
 
 _MAIN_EPILOG = """\
 examples:
   ferndesk-verifier serve --demo
+  ferndesk-verifier exec --seed ci/seed.json -- npm test
   TOKEN=$(ferndesk-verifier token --help-center demo --sub u-1 --email ada@acme.com)
   ferndesk-verifier inspect "$TOKEN" --secret-env FERNDESK_JWT_SECRET
 
@@ -97,6 +94,39 @@ examples:
   ferndesk-verifier serve --port 9000 --seed seed.toml --admin-token dev-admin
   ferndesk-verifier serve --port 0 --workers 4      (any free port: the banner names it)
   FERNDESK_VERIFIER_DATABASE_URL=postgresql+psycopg://localhost/verifier ferndesk-verifier serve
+"""
+
+_READY, _SHOWN = exec_command.READY_SECONDS, exec_command.LOG_LINES_SHOWN
+_EXEC_EPILOG = f"""\
+exec binds the port itself and holds it to the end, prepares the database (migrations, --seed,
+--demo), starts the server on that socket and waits for its /healthz (at most {_READY} s). If any
+step fails (a taken port, a bad seed, a database that cannot be opened), COMMAND never runs:
+one line on stderr, exit 1. COMMAND never runs against a server exec did not start. A flag's
+FERNDESK_VERIFIER_* twin counts as given.
+
+COMMAND's environment gets:
+  FERNDESK_VERIFIER_URL          this server, http://HOST:PORT
+  FERNDESK_VERIFIER_ADMIN_TOKEN  its admin token
+  FERNDESK_JWT_SECRET            when exactly one seeded help center (--seed, --demo) has a
+  FERNDESK_WIDGET_ID             secret: that secret and that help center's widget id
+
+log: the server's goes to a temporary file, shown on stderr (at most its last {_SHOWN}
+lines) when COMMAND fails or the server cannot start. exec itself writes to stderr only:
+COMMAND's stdout is COMMAND's alone.
+
+signals: SIGTERM, SIGINT and SIGHUP are passed on to COMMAND (not a Ctrl-C typed in the
+terminal, which reached COMMAND already); exec waits for COMMAND, then stops the server. The
+server also stops if exec is killed.
+
+exit status: COMMAND's; 128+N if COMMAND was killed by signal N (the shell's convention: 137
+SIGKILL, 143 SIGTERM); 127 COMMAND not found; 126 COMMAND cannot be run; 1 the server could not
+start (COMMAND never ran); 2 usage error. The server is stopped in every case.
+
+examples:
+  ferndesk-verifier exec --seed ci/seed.json -- npm test
+  ferndesk-verifier exec --demo -- sh -c 'curl -s "$FERNDESK_VERIFIER_URL/healthz"'
+  ferndesk-verifier exec --workers 4 --server-log verifier.log \\
+      --database-url postgresql+psycopg://ci:ci@localhost/ci -- pytest -x
 """
 
 _TOKEN_EPILOG = f"""\
@@ -160,49 +190,27 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run the verifier", formatter_class=_RAW, epilog=_SERVE_EPILOG,
         description="Run the verifier. Every flag can also be set as FERNDESK_VERIFIER_<FLAG>,\n"
                     "e.g. FERNDESK_VERIFIER_DATABASE_URL; a flag wins over its variable.")
-    # Defaults are None: "not given", so that the environment twin applies (settings.resolve).
-    serve.add_argument("--host", type=checked("host"),
-                       help=_serve_help("host", "the address to listen on"))
-    serve.add_argument("--port", type=checked("port"),
-                       help=_serve_help("port", "the port to listen on, 0 for any free one "
-                                                "(the banner prints the port it got)"))
-    serve.add_argument("--database-url", type=checked("database_url"),
-                       help=_serve_help("database_url", "any SQLAlchemy URL: sqlite:///PATH or "
-                                        "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE "
-                                        "(postgres:// works too)"))
-    serve.add_argument("--admin-token", type=checked("admin_token"),
-                       help=_serve_help("admin_token", "bearer token of the admin API",
-                                        "generated on first start, kept in the database and "
-                                        "printed at each start"))
-    serve.add_argument("--seed", type=checked("seed"),
-                       help=_serve_help("seed", "JSON or TOML file of help centers, secrets and "
-                                        "users to load", "none"))
-    serve.add_argument("--workers", type=checked("workers"),
-                       help=_serve_help("workers", "worker processes serving requests"))
-    serve.add_argument("--demo", action="store_true", default=None,
-                       help=_serve_help("demo", "ensure a demo help center (domain localhost) "
-                                        "and print its secret", "off"))
-    serve.add_argument("--attempts-kept", type=checked("attempts_kept"),
-                       help=_serve_help("attempts_kept", "identify attempts kept per help "
-                                                         "center"))
-    serve.add_argument("--sessions-kept", type=checked("sessions_kept"),
-                       help=_serve_help("sessions_kept", "sessions kept per help center"))
-    serve.add_argument("--messages-kept", type=checked("messages_kept"),
-                       help=_serve_help("messages_kept", "contact-form messages kept per help "
-                                                         "center"))
-    serve.add_argument("--body-timeout", type=checked("body_timeout"), metavar="SECONDS",
-                       help=_serve_help("body_timeout", "seconds a request's whole body may "
-                                        "take to arrive (then 408 and the connection closes)"))
-    serve.add_argument("--log-level", type=checked("log_level"),
-                       metavar="{" + ",".join(LOG_LEVELS) + "}",
-                       help=_serve_help("log_level", "the server log's level"))
-    serve.add_argument("--db-wait", type=checked("db_wait"), metavar="SECONDS",
-                       help=_serve_help("db_wait", "seconds to keep retrying a database server "
-                                        "that refuses connections at start (a database that "
-                                        "cannot be opened fails at once)"))
+    add_serve_arguments(serve)
+    _add_exec_parser(commands)
     _add_token_parser(commands)
     _add_inspect_parser(commands)
     return parser
+
+
+def _add_exec_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "exec", help="run a command against a fresh verifier, then stop it",
+        usage=exec_command.USAGE, formatter_class=_RAW, epilog=_EXEC_EPILOG,
+        description="Run COMMAND against a fresh verifier of its own, stopped after; exit with\n"
+                    "COMMAND's status. Every serve flag works here too.")
+    add_serve_arguments(run, {
+        "port": "0, any free port", "admin_token": "a random one, new each run",
+        "database_url": "a throw-away SQLite file in a temporary directory, deleted after"})
+    run.add_argument("--server-log", metavar="FILE",
+                     help="write the server's log to FILE (kept), or - to stderr as it comes "
+                          "(default: a temporary file, shown when COMMAND fails)")
+    # Words before --: a COMMAND without its --, named as such by ``exec_command.run``.
+    run.add_argument("stray", nargs="*", help=argparse.SUPPRESS)
 
 
 def _add_secret_arguments(parser: argparse.ArgumentParser, required: bool) -> Any:
@@ -268,10 +276,17 @@ def _add_inspect_parser(commands: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command: list[str] = []
+    if words[:1] == ["exec"] and "--" in words:  # COMMAND's words are never ours to parse
+        cut = words.index("--")
+        words, command = words[:cut], words[cut + 1:]
+    args = build_parser().parse_args(words)
     try:
         if args.command == "serve":
             return serving.serve(args)
+        if args.command == "exec":
+            return exec_command.run(args, command)
         if args.command == "token":
             return token_commands.token(args)
         if args.command == "inspect":

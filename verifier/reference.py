@@ -9,7 +9,7 @@ from its one source, so a route, an error message or a limit is written once, in
     errors   every error class of ``errors.py`` (``openapi.error_rows()``)
     limits   the constants that bound bodies, fields, kept counts and controls
     shapes   the OpenAPI document's schemas: every field, its type, whether required, its bounds
-    cli      ``ferndesk-verifier COMMAND --help`` for serve, token and inspect
+    cli      ``ferndesk-verifier COMMAND --help`` for serve, exec, token and inspect
 
     python -m verifier.reference            rewrite docs/reference.md
     python -m verifier.reference --check    exit 1, naming this command, when it is stale
@@ -305,7 +305,7 @@ def command_help(command: str) -> str:
 
 def cli_block() -> list[str]:
     out: list[str] = []
-    for command in ("serve", "token", "inspect"):
+    for command in ("serve", "exec", "token", "inspect"):
         out += [f"### `ferndesk-verifier {command}`", "", "```", command_help(command), "```", ""]
     return out[:-1]
 

@@ -1,6 +1,6 @@
 """``ferndesk-verifier serve``, the front door, in the pieces a command that runs a server
-reuses (the coming ``exec`` among them): settings from the flags, the port bound, the database
-prepared once, the banner, uvicorn.
+reuses (``exec`` among them: ``exec_command``, ``exec_server``): settings from the flags, the
+port bound, the database prepared once, the banner, uvicorn.
 
 Every flag has a ``FERNDESK_VERIFIER_*`` twin, checked the same way (``settings.py`` holds the
 defaults and the checks). The process binds the port itself (``listening.py``), migrates the
