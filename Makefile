@@ -42,13 +42,17 @@ test: $(STAMP) browser-deps container-deps
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/unit tests/api -q
 
-# ESLint (sdk_stub/eslint.config.mjs) checks the stub SDK when npm exists.
+# ESLint (each folder's eslint.config.mjs) checks the stub SDK and the npm package when npm
+# exists.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check verifier tests bench migrations examples
 	$(VENV)/bin/mypy verifier
 	@if command -v npm >/dev/null; then \
 	  [ -d sdk_stub/node_modules ] || npm install --prefix sdk_stub --no-audit --no-fund --silent; \
 	  npm run --prefix sdk_stub --silent lint; \
+	  [ clients/node/node_modules/.package-lock.json -nt clients/node/package-lock.json ] || \
+	    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix clients/node --no-audit --no-fund --silent; \
+	  npm run --prefix clients/node --silent lint; \
 	else echo "ESLINT SKIPPED: no npm here"; fi
 
 bench: $(STAMP)
