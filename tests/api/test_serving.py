@@ -1,5 +1,5 @@
-"""``serve``'s start-up pieces (``verifier.serving``), called as ``serve`` calls them and as a
-future ``exec`` will: prepare the database once, then say what is running."""
+"""``serve``'s start-up pieces (``verifier.serving``), called as ``serve`` and ``exec`` call
+them: prepare the database once, then say what is running."""
 
 from __future__ import annotations
 

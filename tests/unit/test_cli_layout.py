@@ -1,6 +1,7 @@
 """The command line is cut by concept (issue 12): ``cli`` parses and dispatches, ``arguments``
-holds the argument types, ``serving`` the ``serve`` command in pieces a future ``exec`` reuses,
-``token_commands`` the ``token`` and ``inspect`` tools. Each declares a public surface that
+holds the argument types, ``serving`` the ``serve`` command in pieces ``exec`` reuses,
+``serve_flags`` the flags both take, ``exec_command``/``exec_server``/``exec_signals`` the
+``exec`` command (issue 14), ``token_commands`` the ``token`` and ``inspect`` tools. Each declares a public surface that
 exists, and each stays small enough to read in one sitting."""
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "verifier"
-CLI_MODULES = ["cli", "arguments", "serving", "token_commands", "exit_codes"]
+CLI_MODULES = ["cli", "arguments", "serving", "serve_flags", "exec_command", "exec_server",
+               "exec_signals", "token_commands", "exit_codes"]
 
 
 @pytest.mark.parametrize("module", CLI_MODULES)
@@ -35,7 +37,7 @@ def test_cli_offers_the_parser_and_the_entry_point_only() -> None:
     assert set(cli.__all__) == {"build_parser", "main"}
 
 
-def test_serve_is_offered_in_the_pieces_exec_will_reuse() -> None:
+def test_serve_is_offered_in_the_pieces_exec_reuses() -> None:
     from verifier import serving
 
     assert {"serve", "settings_from_arguments", "prepare_database", "StartError",
