@@ -141,9 +141,11 @@ def test_a_node_project_from_scratch_installs_the_package_and_identifies(
         "name": "scratch-app", "private": True, "type": "module",
         "scripts": {"test": "node --test"}}))
     env = _env(npm_config_update_notifier="false")
-    # --install-links: installed as a copy of what `npm pack` would publish, not a symlink to
-    # the checkout; --offline: jose comes from the npm cache the package's own install filled.
-    _run(["npm", "install", "--offline", "--install-links", "--no-audit", "--no-fund",
+    # As the README says: install-links=true in .npmrc, so the folder is installed as a copy
+    # of what `npm pack` would publish, with jose (a link would have no jose); --offline: jose
+    # comes from the npm cache the package's own install filled.
+    (project / ".npmrc").write_text("install-links=true\n")
+    _run(["npm", "install", "--save-dev", "--offline", "--no-audit", "--no-fund",
           str(PACKAGE)], project, env)
     installed = project / "node_modules" / "ferndesk-verifier"
     assert installed.is_dir() and not installed.is_symlink()
