@@ -1,8 +1,8 @@
 """The command line is cut by concept (issue 12): ``cli`` parses and dispatches, ``arguments``
 holds the argument types, ``serving`` the ``serve`` command in pieces ``exec`` reuses,
 ``serve_flags`` the flags both take, ``exec_command``/``exec_server``/``exec_signals`` the
-``exec`` command (issue 14), ``token_commands`` the ``token`` and ``inspect`` tools. Each declares a public surface that
-exists, and each stays small enough to read in one sitting."""
+``exec`` command (issue 14), ``token_commands`` the ``token`` and ``inspect`` tools. Each
+declares a public surface that exists, and each stays small enough to read in one sitting."""
 
 from __future__ import annotations
 
