@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import logging.config
 import os
 import signal
@@ -26,11 +25,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from typing import IO
 
+from verifier.client import Unreachable, VerifierClient
 from verifier.serving import StartError, run_uvicorn
 from verifier.settings import ENV_PREFIX, Settings, exported
 
@@ -38,8 +36,6 @@ __all__ = ["STOP_SECONDS", "main", "start", "stop", "wait_ready"]
 
 STOP_SECONDS = 15  # uvicorn's graceful shutdown takes at most 5 s (serving.run_uvicorn)
 _PR_SET_PDEATHSIG = 1
-# Health checks go straight to the loopback server, whatever HTTP(S)_PROXY says.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def start(settings: Settings, listener: socket.socket, log: IO[str]) -> subprocess.Popen[bytes]:
@@ -57,16 +53,16 @@ def wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float,
     """Return once ``url/healthz`` answers ``{"status": "ok"}``; raise ``StartError`` if the
     server exits first or is not ready in ``seconds``. ``check`` is called between attempts
     (it raises to give up: a signal arrived)."""
+    client = VerifierClient(url, timeout=2)  # loopback: straight there, whatever the proxy
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         check()
         if server.poll() is not None:
             raise StartError(f"the server exited before it was ready "
                              f"(exit status {server.returncode})")
-        # OSError: not accepting yet; ValueError: half an answer.
-        with contextlib.suppress(OSError, ValueError), \
-                _DIRECT.open(url + "/healthz", timeout=2) as answer:
-            if answer.status == 200 and json.load(answer) == {"status": "ok"}:
+        with contextlib.suppress(Unreachable):  # not accepting yet
+            answer = client.request("GET", "/healthz", admin=False)
+            if answer.status == 200 and answer.json == {"status": "ok"}:
                 return
         time.sleep(0.05)
     raise StartError(f"the server was not ready in {seconds:g} s")
