@@ -23,6 +23,7 @@ import jwt
 import pytest
 
 from tests.conftest import fresh_database_url
+from tests.needs import need
 from tests.process.conftest import Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,10 +50,7 @@ def _need_browser() -> None:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             problem = "the playwright package is missing (pip install playwright)"
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run in CI: {problem}")
-        pytest.skip(f"BROWSER TESTS SKIPPED: {problem}")
+    need(problem, "browser tests")
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SECRET, WIDGET, Pages, have_node_example, sdk_src, token
 from tests.conftest import fresh_database_url
+from tests.needs import need
 from tests.process.conftest import Server, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,10 +55,8 @@ def python_example(example_env: dict[str, str]) -> Iterator[int]:
 @pytest.fixture
 def node_example(example_env: dict[str, str]) -> Iterator[int]:
     if not have_node_example():
-        message = "node or examples/node/node_modules missing (npm install --prefix examples/node)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(f"NODE EXAMPLE SKIPPED: {message}")
+        need("node or examples/node/node_modules missing "
+             "(npm install --prefix examples/node)", "the Node example")
     port = free_port()
     process = _start(["node", str(EXAMPLES / "node" / "server.js")],
                      {**example_env, "PORT": str(port)}, port)

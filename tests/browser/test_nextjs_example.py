@@ -28,6 +28,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SECRET, WIDGET, sdk_src
 from tests.conftest import ADMIN, TEST_DATABASE_URL
+from tests.needs import need
 from tests.process.conftest import Server, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,10 +46,7 @@ def _need_nextjs() -> None:
         problem = "node is missing (apt-get install -y nodejs npm)"
     elif not NEXT.exists():
         problem = "examples/nextjs/node_modules is missing (npm ci --prefix examples/nextjs)"
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Next.js example cannot run in CI: {problem}")
-        pytest.skip(f"NEXT.JS EXAMPLE SKIPPED: {problem}")
+    need(problem, "the Next.js example")
 
 
 @pytest.fixture(scope="module")

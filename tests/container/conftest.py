@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import ADMIN, APP_ORIGIN
 from tests.container.build_image import build_image, podman
+from tests.needs import need
 from tests.process.conftest import wait_healthy
 
 
@@ -24,15 +25,12 @@ def need_podman() -> None:
     missing = [tool for tool in ("podman", "debootstrap", "flock") if shutil.which(tool) is None]
     if not Path("/usr/sbin/runc").exists():
         missing.append("runc")
-    problem = ""
+    problem = None
     if missing:
         problem = f"{', '.join(missing)} missing (apt-get install podman runc debootstrap)"
     elif os.geteuid() != 0:
         problem = "podman and debootstrap run as root here, and this is not root"
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"container tests cannot run in CI: {problem}")
-        pytest.skip(f"CONTAINER TESTS SKIPPED: {problem}")
+    need(problem, "container tests")
 
 
 @pytest.fixture(scope="session")

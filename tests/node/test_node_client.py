@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import need
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "clients" / "node"
 VENV_BIN = Path(sys.executable).parent
@@ -44,11 +46,7 @@ pytestmark = [
 
 
 def _need(problem: str | None) -> None:
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the Node client's tests cannot run in CI: {problem}")
-    pytest.skip(f"NODE CLIENT TESTS SKIPPED: {problem}")
+    need(problem, "the Node client's tests")
 
 
 def _need_node() -> None:
