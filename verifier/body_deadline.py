@@ -15,9 +15,11 @@ complete, ``receive`` is passed through untouched: waiting for a disconnect is n
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from verifier.deadlines import PerLoop
 from verifier.errors import InvalidRequest
 
 
@@ -25,6 +27,14 @@ class BodyDeadline:
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
         self.seconds = seconds
+        # The tasks whose body read is over its deadline: cancelled by ``_expire``, told apart
+        # here from a cancellation of any other cause.
+        self._late: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+        self._deadlines: PerLoop[asyncio.Task[object]] = PerLoop(self._expire)
+
+    def _expire(self, task: asyncio.Task[object]) -> None:
+        self._late.add(task)
+        task.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,33 +45,28 @@ class BodyDeadline:
         body_read = False
 
         async def receive_in_time() -> Message:
-            # One timer handle that cancels this task at the deadline, cleared as soon as the
-            # read returns: identify's path pays a few microseconds, where asyncio.timeout_at
-            # (a context object, rescheduling, uncancel bookkeeping) cost twice that per read.
+            # A dict entry on the loop's one deadline timer (``deadlines.py``) while the read
+            # waits, cleared as soon as it returns: identify's path pays well under a
+            # microsecond, where a timer handle of its own per read cost a twentieth of a call.
             nonlocal body_read
             if body_read:
                 return await receive()
             task = asyncio.current_task()
             assert task is not None
-            fired = False
-
-            def expire() -> None:
-                nonlocal fired
-                fired = True
-                task.cancel()
-
-            timer = loop.call_at(deadline, expire)
+            deadlines = self._deadlines.on(loop)
+            deadlines.arm(task, deadline)
             try:
                 message = await receive()
             except asyncio.CancelledError:
-                if not fired:
+                if task not in self._late:
                     raise
+                self._late.discard(task)
                 task.uncancel()
                 raise InvalidRequest(
                     f"the request body did not arrive within {self.seconds:g} s; the "
                     "connection is closed", status=408) from None
             finally:
-                timer.cancel()
+                deadlines.disarm(task)
             body_read = message["type"] != "http.request" or not message.get("more_body")
             return message
 

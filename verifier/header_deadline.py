@@ -6,7 +6,7 @@ request yet, and uvicorn keeps its connection open forever, with httptools and w
 (its keep-alive timeout only starts after a first response). Enough of them and the process
 runs out of descriptors, ``/healthz`` included.
 
-So ``serve`` gives uvicorn these protocol classes: uvicorn's own, plus one timer per connection
+So ``serve`` gives uvicorn these protocol classes: uvicorn's own, plus a deadline per connection
 that closes it when a request's headers have not all arrived within the deadline (counted from
 the connection, or from the first byte of a later request on a kept-alive connection; a byte
 that trickles in never pushes it back). Nothing is answered: there is no request to answer.
@@ -22,10 +22,14 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from verifier.deadlines import Deadlines, PerLoop
+
 
 class _HeaderDeadline:
-    """The timer both protocol classes share, mixed in before uvicorn's protocol class (whose
-    ``loop`` and ``transport`` it uses): armed when a connection opens, closed on its end."""
+    """The deadline both protocol classes share, mixed in before uvicorn's protocol class
+    (whose ``loop`` and ``transport`` it uses): armed when a connection opens, or a request
+    begins, and disarmed when its headers are complete or the connection ends. It lives on the
+    loop's one deadline timer (``deadlines.py``): every request arms and disarms it."""
 
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
@@ -33,10 +37,12 @@ class _HeaderDeadline:
     def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_seconds = header_timeout
-        self._header_timer: asyncio.TimerHandle | None = None
+        self._header_armed = False
+        self._header_deadlines: Deadlines[_HeaderDeadline] | None = None
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
+        self._header_deadlines = _HEADER_DEADLINES.on(self.loop)
         self._start_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -44,19 +50,22 @@ class _HeaderDeadline:
         super().connection_lost(exc)  # type: ignore[misc]
 
     def _start_header_deadline(self) -> None:
-        if self._header_timer is None:
-            self._header_timer = self.loop.call_later(self._header_seconds,
-                                                      self._headers_too_slow)
+        if not self._header_armed and self._header_deadlines is not None:
+            self._header_armed = True
+            self._header_deadlines.arm(self, self.loop.time() + self._header_seconds)
 
     def _stop_header_deadline(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+        if self._header_armed and self._header_deadlines is not None:
+            self._header_armed = False
+            self._header_deadlines.disarm(self)
 
     def _headers_too_slow(self) -> None:
-        self._header_timer = None
+        self._header_armed = False
         if not self.transport.is_closing():
             self.transport.close()
+
+
+_HEADER_DEADLINES: PerLoop[_HeaderDeadline] = PerLoop(_HeaderDeadline._headers_too_slow)
 
 
 class HttpToolsWithHeaderDeadline(_HeaderDeadline, HttpToolsProtocol):
