@@ -24,6 +24,13 @@ exit and before the process dies of the SIGTERM uvicorn re-raises after its grac
 (it restores the default action, which would skip ``atexit``), and, in a ``--workers`` child,
 by multiprocessing's exit finalizers (a child ends with ``os._exit``, which skips ``atexit``).
 Only SIGKILL or another ``os._exit`` can lose the lines of the last ``BATCH_SECONDS``.
+
+Identify's own line goes further (``log_quickly``): even making the ``LogRecord`` (reading the
+clock and the caller's file name, walking the loggers) was a twelfth of an identify at the
+default level. When every handler the line would reach is written by the thread, the loop only
+queues the logger, the message, its arguments and the instant; the thread makes the record with
+that instant and hands it to those handlers, in the queue's order like every other line.
+Otherwise (a test's capture handler, say) it is logged the ordinary way, at once.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ BATCH_SECONDS = 0.02
 HANDLER = "verifier.logs.ThreadWrittenHandler"
 # Values a line formatted later prints exactly as it would have at the call.
 _UNCHANGING = frozenset({str, int, float, bool, type(None), bytes})
+# What the writer's queue holds besides its markers: a handler and its record, or the line
+# ``log_quickly`` made for it.
+_Item = tuple["ThreadWrittenHandler", "logging.LogRecord | str"]
 
 
 def logging_config(level: str) -> dict[str, Any]:
@@ -94,6 +104,44 @@ class ThreadWrittenHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().flush()
 
 
+def log_quickly(logger: logging.Logger, level: int, msg: str, *args: object) -> None:
+    """``logger.log(level, msg, *args)``; when every handler the line reaches is written by the
+    thread in ``FORMAT``, the line is made here at once and queued as text (module docstring)."""
+    if not logger.isEnabledFor(level):
+        return
+    writer = _process_writer
+    handlers = _plain_route(logger, level)
+    if writer is not None and handlers:
+        try:
+            text = f"{logging.getLevelName(level)} {logger.name} {msg % args}\n"
+        except Exception:  # a bad format: the ordinary way reports it
+            text = None
+        if text is not None and writer.put_lines(handlers, text):
+            return
+    logger.log(level, msg, *args)
+
+
+def _plain_route(logger: logging.Logger, level: int) -> list[ThreadWrittenHandler]:
+    """The handlers a record of ``logger`` at ``level`` would be given, if each of them is a
+    ``ThreadWrittenHandler`` printing ``FORMAT`` (or none) and nothing on the way filters: then
+    the line is the same made without a record. Else (a capture handler, a filter) []."""
+    route: list[ThreadWrittenHandler] = []
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters or current.disabled:
+            return []
+        for handler in current.handlers:
+            if level < handler.level:
+                continue
+            if (type(handler) is not ThreadWrittenHandler or handler.filters
+                    or type(handler.formatter) is not logging.Formatter
+                    or handler.formatter._fmt != FORMAT or handler.terminator != "\n"):
+                return []
+            route.append(handler)
+        current = current.parent if current.propagate else None
+    return route
+
+
 class _Writer:
     """This process's writer thread and its queue of ``(handler, record)``."""
 
@@ -110,6 +158,15 @@ class _Writer:
             if self._stopped:
                 return False
             self._queue.put((handler, record))
+        return True
+
+    def put_lines(self, handlers: list[ThreadWrittenHandler], text: str) -> bool:
+        """Queue a line already made, for each of ``handlers``; False once stopped."""
+        with self._lock:
+            if self._stopped:
+                return False
+            for handler in handlers:
+                self._queue.put((handler, text))
         return True
 
     def wait_written(self) -> None:
@@ -154,7 +211,7 @@ def _write(batch: list[Any]) -> bool:
     """Format and write ``batch`` in order, one ``write`` per run of one handler's stream;
     False if it held the stop marker (which is last: nothing is queued after it)."""
     run: list[str] = []
-    last: tuple[ThreadWrittenHandler, logging.LogRecord] | None = None
+    last: _Item | None = None
     carry_on = True
     for item in batch:
         if item is None:
@@ -165,11 +222,14 @@ def _write(batch: list[Any]) -> bool:
             item.set()
         else:
             handler, record = item
-            try:
-                text = handler.format(record) + handler.terminator
-            except Exception:
-                handler.handleError(record)  # as StreamHandler.emit does
-                continue
+            if type(record) is str:  # a line log_quickly made
+                text = record
+            else:
+                try:
+                    text = handler.format(record) + handler.terminator
+                except Exception:
+                    handler.handleError(record)  # as StreamHandler.emit does
+                    continue
             if last is not None and handler.stream is not last[0].stream:
                 _write_run(run, last)
                 run = []
@@ -179,8 +239,7 @@ def _write(batch: list[Any]) -> bool:
     return carry_on
 
 
-def _write_run(run: list[str], last: tuple[ThreadWrittenHandler, logging.LogRecord] | None
-               ) -> None:
+def _write_run(run: list[str], last: _Item | None) -> None:
     if not run or last is None:
         return
     handler, record = last
@@ -188,7 +247,8 @@ def _write_run(run: list[str], last: tuple[ThreadWrittenHandler, logging.LogReco
         handler.stream.write("".join(run))
         handler.stream.flush()
     except Exception:  # e.g. a closed pipe: reported as StreamHandler reports it, thread lives
-        handler.handleError(record)
+        handler.handleError(record if isinstance(record, logging.LogRecord)
+                            else logging.makeLogRecord({"msg": record.rstrip("\n")}))
 
 
 def _unchanging(args: Any) -> bool:

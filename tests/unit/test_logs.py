@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from verifier.logs import FORMAT, HANDLER, ThreadWrittenHandler, logging_config
+from verifier.logs import FORMAT, HANDLER, ThreadWrittenHandler, log_quickly, logging_config
 
 
 class _Recording(io.StringIO):
@@ -89,3 +89,69 @@ def test_every_handler_of_the_server_config_goes_through_the_writer() -> None:
     config = logging_config("info")
     assert {handler["class"] for handler in config["handlers"].values()} == {HANDLER}
     assert config["root"] == {"handlers": ["verifier"], "level": "INFO"}
+
+
+# -- identify's quick lines (log_quickly) --------------------------------------------------------
+
+
+class _Capture(logging.Handler):
+    """A handler that is not written by the thread (as pytest's caplog is not)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_quick_lines_are_the_lines_logging_writes_in_the_order_logged(logged) -> None:
+    logger, handler, stream = logged
+    for number in range(300):
+        if number % 3:
+            log_quickly(logger, logging.INFO, "identify widget=%r outcome=ok n=%d", "wid", number)
+        else:
+            logger.info("identify widget=%r outcome=ok n=%d", "wid", number)
+    handler.flush()
+    assert stream.getvalue().splitlines() == [
+        f"INFO tests.logs identify widget='wid' outcome=ok n={number}" for number in range(300)]
+    assert stream.writers == {"log-writer"}
+
+
+def test_a_quick_line_reaches_a_handler_the_thread_does_not_write_at_once(logged) -> None:
+    logger, handler, stream = logged
+    capture = _Capture()
+    logger.addHandler(capture)
+    log_quickly(logger, logging.INFO, "identify outcome=%s", "ok")
+    assert capture.messages == ["identify outcome=ok"]  # before any flush: the ordinary way
+    handler.flush()
+    assert stream.getvalue() == "INFO tests.logs identify outcome=ok\n"
+
+
+def test_a_quick_line_below_the_loggers_or_the_handlers_level_is_not_written(logged) -> None:
+    logger, handler, stream = logged
+    log_quickly(logger, logging.DEBUG, "not at DEBUG")
+    handler.setLevel(logging.WARNING)
+    log_quickly(logger, logging.INFO, "not below the handler's level")
+    log_quickly(logger, logging.WARNING, "this one %s", "is")
+    handler.flush()
+    assert stream.getvalue() == "WARNING tests.logs this one is\n"
+
+
+def test_a_quick_line_obeys_the_loggers_filters(logged) -> None:
+    logger, handler, stream = logged
+    logger.addFilter(lambda record: "secret" not in record.getMessage())
+    log_quickly(logger, logging.INFO, "a %s value", "secret")
+    log_quickly(logger, logging.INFO, "a %s value", "plain")
+    handler.flush()
+    assert stream.getvalue() == "INFO tests.logs a plain value\n"
+
+
+def test_a_quick_line_with_a_bad_format_is_reported_and_the_lines_after_it_written(
+        logged, capsys: pytest.CaptureFixture[str]) -> None:
+    logger, handler, stream = logged
+    log_quickly(logger, logging.INFO, "two values %s %s", "only one")
+    log_quickly(logger, logging.INFO, "after")
+    handler.flush()
+    assert stream.getvalue() == "INFO tests.logs after\n"
+    assert "--- Logging error ---" in capsys.readouterr().err

@@ -40,6 +40,7 @@ from verifier.errors import (
     VerifierError,
 )
 from verifier.frame_access import issue_frame_token
+from verifier.logs import log_quickly
 from verifier.payloads import WIDGET_TYPES, json_type, parse_json_object, read_body
 from verifier.services import of_app, services
 from verifier.sessions import could_be_session_id
@@ -160,19 +161,21 @@ async def _decide(binder: Binder, widget_id: str, headers: dict[str, str], origi
                 widget, Attempt(origin, error.code, error.reason, _claimed_sub(body),
                                 submitted),
                 widget.clock.now())
-        log.info("identify widget=%r origin=%r outcome=%s reason=%r token=%s",
-                 widget_id[:80], origin, error.code, error.reason, submitted or "-")
+        log_quickly(log, logging.INFO,
+                    "identify widget=%r origin=%r outcome=%s reason=%r token=%s",
+                    widget_id[:80], origin, error.code, error.reason, submitted or "-")
         # CORS credentials follow the domain rule alone, whichever check answered.
         allowed = widget is not None and domains.caller_may_identify(widget.domain,
                                                                      origin).allowed
         return error.http_status, error.body(), allowed
     if warnings:
-        log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s warnings=%s",
-                 widget_id[:80], origin, identity.sub, fingerprint,
-                 ",".join(warning.code for warning in warnings))
+        log_quickly(log, logging.INFO,
+                    "identify widget=%r origin=%r outcome=ok sub=%r token=%s warnings=%s",
+                    widget_id[:80], origin, identity.sub, fingerprint,
+                    ",".join(warning.code for warning in warnings))
     else:
-        log.info("identify widget=%r origin=%r outcome=ok sub=%r token=%s",
-                 widget_id[:80], origin, identity.sub, fingerprint)
+        log_quickly(log, logging.INFO, "identify widget=%r origin=%r outcome=ok sub=%r token=%s",
+                    widget_id[:80], origin, identity.sub, fingerprint)
     identified = answered_at(session.identified_at)
     started = (identified if session.started_at == session.identified_at
                else answered_at(session.started_at))
