@@ -9,6 +9,7 @@ everything it owns. Instants are POSIX seconds as doubles: portable, and cheap t
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
@@ -48,9 +49,24 @@ help_centers = sa.Table(
     sa.Column("jwt_secret_fingerprint", sa.String(64), nullable=True),
 )
 
+USER_IDS_PER_DRAW = 64
+_drawn_user_ids: list[str] = []
+os.register_at_fork(after_in_child=_drawn_user_ids.clear)  # a child draws its own
+
+
 def new_user_id() -> str:
-    """A help center user's public id: ``hcusr_`` and 24 random hex digits (96 bits)."""
-    return "hcusr_" + secrets.token_hex(12)
+    """A help center user's public id: ``hcusr_`` and 24 random hex digits (96 bits).
+
+    Identify makes one on every call, in case the subject is new, so they are drawn from the
+    system's random source 64 at a time: a ``getrandom`` call per identify, which lets go of
+    the GIL and so hands the writer thread a turn, cost a fiftieth of a call."""
+    try:
+        return _drawn_user_ids.pop()
+    except IndexError:
+        raw = secrets.token_bytes(12 * USER_IDS_PER_DRAW)
+        _drawn_user_ids.extend("hcusr_" + raw[start:start + 12].hex()
+                               for start in range(0, len(raw), 12))
+        return _drawn_user_ids.pop()
 
 
 def _updated_when_seen(context: Any) -> Any:
