@@ -165,15 +165,15 @@ class Binder:
         if not widget.faults_pending:
             return None
 
-        def consume(tx: Tx) -> Any:
-            def write() -> Any:
-                with tx.pipeline():
-                    tx.begin()
-                    tx.savepoint("SAVEPOINT guarded")
-                    self._consume_fault.run(tx.returning, {"hc": widget.help_center_id})
-                    tx.savepoint("RELEASE SAVEPOINT guarded")
-                return tx.returning.fetchone()
+        def write(tx: Tx) -> Any:
+            with tx.pipeline():
+                tx.begin()
+                tx.savepoint("SAVEPOINT guarded")
+                self._consume_fault.run(tx.returning, {"hc": widget.help_center_id})
+                tx.savepoint("RELEASE SAVEPOINT guarded")
+            return tx.returning.fetchone()
 
+        def consume(tx: Tx) -> Any:
             return tx.patiently(write)
 
         row = await self._writer.transact(consume)
@@ -189,38 +189,41 @@ class Binder:
         hc = widget.help_center_id
         attrs = (None if identity.custom_attributes is None
                  else json.dumps(identity.custom_attributes, separators=(",", ":")))
-        values = {"hc": hc, "sub": identity.sub, "email": identity.email,
-                  "name": identity.name, "origin": attempt.origin, "ua": user_agent, "now": now}
-        # A public id for the row, should this call create it (unused when the sub is known).
-        user = {**values, "email_normalized": email_key(identity.email), "attrs": attrs,
-                "pid": new_user_id()}
         new_id = new_session_id() if session_id is None else ""  # made if it is unknown
-        session = {**values, "id": new_id if session_id is None else session_id}
+        # Every statement's parameters in one mapping (each takes the names it has): the user
+        # (with a public id, should this call create the row), the session, the journal entry.
+        values = {"hc": hc, "sub": identity.sub, "email": identity.email,
+                  "name": identity.name, "origin": attempt.origin, "ua": user_agent, "now": now,
+                  "email_normalized": email_key(identity.email), "attrs": attrs,
+                  "pid": new_user_id(), "id": new_id if session_id is None else session_id,
+                  "code": attempt.code, "reason": attempt.reason,
+                  "fp": attempt.token_fingerprint, "warnings": attempt.warnings}
+        assert attempt.sub == identity.sub and attempt.code == "ok"  # the journal's "sub" too
 
         def write(tx: Tx) -> Any:
             with tx.pipeline():
                 tx.begin()
                 if tx.explicit:  # one statement, under a savepoint for a refusal
                     tx.cursor.execute("SAVEPOINT guarded")
-                    both = {**user, **session, "code": attempt.code, "reason": attempt.reason,
-                            "fp": attempt.token_fingerprint, "warnings": attempt.warnings}
                     if widget.remembered:
-                        both.update(guard_values(widget, hashed=True))
                         statement = (self._guarded_bind_new if session_id is None
                                      else self._guarded_bind_continue)
+                        statement.run(tx.returning, {**values,
+                                                     **guard_values(widget, hashed=True)})
                     else:
                         statement = self._bind_new if session_id is None else self._bind_continue
-                    statement.run(tx.returning, both)
+                        statement.run(tx.returning, values)
                     tx.cursor.execute("RELEASE SAVEPOINT guarded")
                     return None
                 self._check_guard(tx, widget)
-                if self._upsert_user.run(tx.cursor, user).rowcount == 0:
+                if self._upsert_user.run(tx.cursor, values).rowcount == 0:
                     return DISABLED
                 if session_id is None:
-                    self._insert_session.run(tx.cursor, session)
+                    self._insert_session.run(tx.cursor, values)
                 else:
-                    self._update_session.run(tx.returning, session)
-                self._journal(tx, hc, attempt, now)
+                    self._update_session.run(tx.returning, values)
+                self._insert_attempt.run(tx.cursor, values)
+                self._count_write(tx, hc, "a")
             return None
 
         def refuse(tx: Tx, refusal: VerifierError) -> NoReturn:
@@ -230,7 +233,7 @@ class Binder:
 
         def work(tx: Tx) -> Session:
             try:
-                outcome = tx.patiently(lambda: write(tx))
+                outcome = tx.patiently(write)
             except tx.integrity_error:
                 # Only the refused statement is undone; the shared transaction goes on.
                 tx.savepoint("ROLLBACK TO SAVEPOINT guarded")
@@ -287,7 +290,7 @@ class Binder:
 
         def work(tx: Tx) -> None:
             try:
-                tx.patiently(lambda: write(tx))
+                tx.patiently(write)
             except tx.integrity_error:
                 # The help center was deleted meanwhile: nothing left to journal into.
                 tx.savepoint("ROLLBACK TO SAVEPOINT guarded")
@@ -309,10 +312,18 @@ class Binder:
 
     def _check_guard(self, tx: Tx, widget: Widget) -> None:
         """SQLite: a remembered widget's state is still the database's, checked under the
-        write lock (PostgreSQL guards inside each statement instead: ``widget_cache``)."""
-        if widget.remembered and self._guard_check.run(
-                tx.cursor, guard_values(widget, hashed=False)).fetchone() is None:
+        write lock (PostgreSQL guards inside each statement instead: ``widget_cache``).
+
+        Checked once per transaction for the same remembered state: the transaction holds
+        the file's write lock, and nothing it runs (binds, journal entries, a fault's
+        consumption, which only ends faults) changes a help center, its secret, the clock or
+        adds a fault, so what passed at its first call still holds at its last."""
+        if not widget.remembered or tx.checked.get(widget.widget_id) is widget:
+            return
+        if self._guard_check.run(tx.cursor,
+                                 guard_values(widget, hashed=False)).fetchone() is None:
             raise StaleWidget(widget.widget_id)
+        tx.checked[widget.widget_id] = widget
 
     def _journal(self, tx: Tx, hc: str, attempt: Attempt, now: float) -> None:
         self._insert_attempt.run(tx.cursor, _attempt_values(hc, attempt, now))

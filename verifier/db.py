@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import operator
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +240,7 @@ class Prepared:
     and hands the driver plain parameters, in whatever paramstyle the driver wants.
     """
 
-    __slots__ = ("names", "positional", "prepare", "sql")
+    __slots__ = ("names", "pick", "positional", "prepare", "sql")
 
     def __init__(self, statement: sa.ClauseElement, engine: Engine,
                  server_name: str | None = None) -> None:
@@ -267,6 +268,10 @@ class Prepared:
             self.prepare = f"PREPARE {server_name} AS " + _PYFORMAT.sub(number, self.sql)
             self.sql = f"EXECUTE {server_name}({', '.join(['%s'] * len(order))})"
             self.positional, self.names = True, tuple(order)
+        # The positional parameters out of a mapping, in C (a tuple even for one name).
+        self.pick: Callable[[Mapping[str, Any]], Sequence[Any]] = (
+            operator.itemgetter(*self.names) if len(self.names) > 1
+            else lambda values: tuple(values[name] for name in self.names))
 
     def prepare_on(self, cursor: Any) -> None:
         """Create the server-side statement on this cursor's connection (if it has one)."""
@@ -275,7 +280,7 @@ class Prepared:
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         if self.positional:
-            return tuple(values[name] for name in self.names)
+            return self.pick(values)
         return values
 
     def run(self, cursor: Any, values: Mapping[str, Any]) -> Any:

@@ -57,6 +57,7 @@ CONTENDED = frozenset({"55P03", "40P01"})
 FIRST_PAUSE, LONGEST_PAUSE = 0.00005, 0.001  # polling SQLite's lock: 50 µs doubling to 1 ms
 _IN_ERROR = 3  # psycopg.pq.TransactionStatus.INERROR, without importing the driver here
 _READ, _WRITE = "read", "write"
+_NO_PIPELINE = contextlib.nullcontext()  # SQLite runs statements in-process: nothing to send
 
 
 def contended(exc: BaseException) -> bool:
@@ -76,6 +77,9 @@ class Tx:
         self.returning = returning
         self.integrity_error = writer.integrity_error
         self.operational_error = writer.operational_error
+        # What a call's work found true in the open transaction and may take as still true
+        # there (``binding``: a remembered widget's guard); emptied whenever one begins.
+        self.checked: dict[str, object] = {}
 
     @property
     def explicit(self) -> bool:
@@ -93,16 +97,14 @@ class Tx:
         """Join the open transaction, or open one (see ``PostgresWriter.begin``)."""
         self._writer.begin(self.cursor)
 
-    @contextlib.contextmanager
-    def pipeline(self) -> Iterator[None]:
+    def pipeline(self) -> contextlib.AbstractContextManager[None]:
         """Send the statements inside in one round trip (PostgreSQL)."""
-        with self._writer.pipeline():
-            yield
+        return self._writer.pipeline()
 
-    def patiently(self, write: Callable[[], T]) -> T:
-        """Run ``write`` (PostgreSQL: under ``SAVEPOINT guarded``), again first in a fresh
+    def patiently(self, write: Callable[[Tx], T]) -> T:
+        """Run ``write(tx)`` (PostgreSQL: under ``SAVEPOINT guarded``), again first in a fresh
         transaction if it met a row another transaction holds."""
-        return self._writer.patiently(self.cursor, write)
+        return self._writer.patiently(self, write)
 
 
 @dataclass(eq=False, slots=True)
@@ -354,12 +356,11 @@ class Writer:
     def begin(self, cursor: Any) -> None:
         pass
 
-    @contextlib.contextmanager
-    def pipeline(self) -> Iterator[None]:
-        yield
+    def pipeline(self) -> contextlib.AbstractContextManager[None]:
+        return _NO_PIPELINE
 
-    def patiently(self, cursor: Any, write: Callable[[], T]) -> T:
-        return write()
+    def patiently(self, tx: Tx, write: Callable[[Tx], T]) -> T:
+        return write(tx)
 
 
 class SqliteWriter(Writer):
@@ -388,8 +389,10 @@ class SqliteWriter(Writer):
         pause = FIRST_PAUSE
         while writes:
             try:
-                self._open().cursor.execute("BEGIN IMMEDIATE")
+                tx = self._open()
+                tx.cursor.execute("BEGIN IMMEDIATE")
                 self._in_transaction = True
+                tx.checked.clear()
                 return writes
             except self.operational_error as exc:
                 if not _busy(exc):
@@ -450,6 +453,8 @@ class PostgresWriter(Writer):
             cursor.execute("BEGIN")
             cursor.execute(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
             self._in_transaction, self._impatient = True, False
+            if self._tx is not None:
+                self._tx.checked.clear()
         elif not self._impatient:
             cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
             self._impatient = True
@@ -473,17 +478,17 @@ class PostgresWriter(Writer):
         if held is not None:
             raise held
 
-    def patiently(self, cursor: Any, write: Callable[[], T]) -> T:
+    def patiently(self, tx: Tx, write: Callable[[Tx], T]) -> T:
         """Undo a write that met a held row alone, commit the calls before it (freeing the
         rows another worker may wait for), and run it first in a fresh transaction."""
         for _ in range(CONTENDED_TRIES):
             first = not self._in_transaction  # this write will open the transaction
             try:
-                return write()
+                return write(tx)
             except self.operational_error as exc:
                 if not contended(exc):
                     raise
-                cursor.execute("ROLLBACK TO SAVEPOINT guarded")
+                tx.cursor.execute("ROLLBACK TO SAVEPOINT guarded")
                 if first and getattr(exc, "sqlstate", None) == "55P03":
                     raise _gave_up() from None  # it waited its whole turn already
                 self.commit()
