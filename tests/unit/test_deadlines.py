@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 
+from tests.own_loop import run_on_own_loop
 from verifier.deadlines import TICK_SECONDS, PerLoop
 
 
-def run(check) -> None:
-    asyncio.run(check())
+def run(check) -> Any:
+    return run_on_own_loop(check())
 
 
 def test_a_deadline_fires_after_its_instant_within_a_tick() -> None:
@@ -79,5 +81,5 @@ def test_each_loop_has_its_own_deadlines() -> None:
         assert per_loop.on(loop) is per_loop.on(loop)
         return per_loop.on(loop)
 
-    first, second = asyncio.run(mine()), asyncio.run(mine())
+    first, second = run(mine), run(mine)
     assert first is not second

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.own_loop import run_on_own_loop
 from verifier.db import create_engine
 from verifier.writer import SqliteWriter, Tx
-
-
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """``asyncio.run`` in a thread of its own: the browser suite's Playwright leaves an event
-    loop running in pytest's."""
-    with ThreadPoolExecutor(max_workers=1) as one:
-        return one.submit(asyncio.run, coroutine).result()
 
 
 def _answers(tmp_path: Path, writer_class: type[SqliteWriter],
@@ -32,7 +25,7 @@ def _answers(tmp_path: Path, writer_class: type[SqliteWriter],
             asyncio.gather(*submit(writer), return_exceptions=True), 10)
 
     try:
-        return _run(calls())
+        return run_on_own_loop(calls())
     finally:
         writer.close()
         engine.dispose()
