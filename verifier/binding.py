@@ -173,10 +173,7 @@ class Binder:
                 tx.savepoint("RELEASE SAVEPOINT guarded")
             return tx.returning.fetchone()
 
-        def consume(tx: Tx) -> Any:
-            return tx.patiently(write)
-
-        row = await self._writer.transact(consume)
+        row = await self._writer.transact(lambda tx: tx.patiently(write))
         if row is None:
             return None
         code, status, delay_ms, times, remaining = row

@@ -70,14 +70,9 @@ class PerLoop(Generic[K]):
         self._expire = expire
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines[K]] = (
             weakref.WeakKeyDictionary())
-        self._last: tuple[asyncio.AbstractEventLoop, Deadlines[K]] | None = None
 
     def on(self, loop: asyncio.AbstractEventLoop) -> Deadlines[K]:
-        last = self._last
-        if last is not None and last[0] is loop:
-            return last[1]
         deadlines = self._by_loop.get(loop)
         if deadlines is None:
             deadlines = self._by_loop[loop] = Deadlines(loop, self._expire)
-        self._last = (loop, deadlines)
         return deadlines

@@ -37,12 +37,10 @@ class _HeaderDeadline:
     def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_seconds = header_timeout
-        self._header_armed = False
-        self._header_deadlines: Deadlines[_HeaderDeadline] | None = None
+        self._header_deadlines: Deadlines[_HeaderDeadline] = _HEADER_DEADLINES.on(self.loop)
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
-        self._header_deadlines = _HEADER_DEADLINES.on(self.loop)
         self._start_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -50,17 +48,13 @@ class _HeaderDeadline:
         super().connection_lost(exc)  # type: ignore[misc]
 
     def _start_header_deadline(self) -> None:
-        if not self._header_armed and self._header_deadlines is not None:
-            self._header_armed = True
+        if not self._header_deadlines.armed(self):  # a trickling byte never pushes it back
             self._header_deadlines.arm(self, self.loop.time() + self._header_seconds)
 
     def _stop_header_deadline(self) -> None:
-        if self._header_armed and self._header_deadlines is not None:
-            self._header_armed = False
-            self._header_deadlines.disarm(self)
+        self._header_deadlines.disarm(self)
 
     def _headers_too_slow(self) -> None:
-        self._header_armed = False
         if not self.transport.is_closing():
             self.transport.close()
 

@@ -25,12 +25,12 @@ exit and before the process dies of the SIGTERM uvicorn re-raises after its grac
 by multiprocessing's exit finalizers (a child ends with ``os._exit``, which skips ``atexit``).
 Only SIGKILL or another ``os._exit`` can lose the lines of the last ``BATCH_SECONDS``.
 
-Identify's own line goes further (``log_quickly``): even making the ``LogRecord`` (reading the
-clock and the caller's file name, walking the loggers) was a twelfth of an identify at the
-default level. When every handler the line would reach is written by the thread, the loop only
-queues the logger, the message, its arguments and the instant; the thread makes the record with
-that instant and hands it to those handlers, in the queue's order like every other line.
-Otherwise (a test's capture handler, say) it is logged the ordinary way, at once.
+Identify's own line goes further (``log_quickly``): making its ``LogRecord`` and formatting it
+was about a twelfth of an identify at the default level, and making it on the thread instead
+saved nothing (under the GIL, every thread's work is the loop's cost). So when every handler
+the line would reach is a ``ThreadWrittenHandler`` printing ``FORMAT``, no record is made: the
+loop formats the line in one step and queues its text, which keeps its place in the queue like
+every other line. Otherwise (a test's capture handler, a filter) it is logged the ordinary way.
 """
 
 from __future__ import annotations

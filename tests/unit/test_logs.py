@@ -44,10 +44,17 @@ def logged() -> Iterator[tuple[logging.Logger, ThreadWrittenHandler, _Recording]
     signal.signal(signal.SIGTERM, sigterm)
 
 
-def test_lines_are_written_by_the_writer_thread_in_the_order_logged(logged) -> None:
+@pytest.mark.parametrize("quick_every", [0, 3], ids=["ordinary", "mixed-with-quick-lines"])
+def test_lines_are_written_by_the_writer_thread_in_the_order_logged(logged, quick_every: int
+                                                                     ) -> None:
+    """Two of every three lines go through ``log_quickly`` in the mixed run: the same lines,
+    in the same order."""
     logger, handler, stream = logged
     for number in range(500):
-        logger.info("identify widget=%r outcome=ok n=%d", "wid", number)
+        if quick_every and number % quick_every:
+            log_quickly(logger, logging.INFO, "identify widget=%r outcome=ok n=%d", "wid", number)
+        else:
+            logger.info("identify widget=%r outcome=ok n=%d", "wid", number)
     handler.flush()
     assert stream.getvalue().splitlines() == [
         f"INFO tests.logs identify widget='wid' outcome=ok n={number}" for number in range(500)]
@@ -103,19 +110,6 @@ class _Capture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
-
-
-def test_quick_lines_are_the_lines_logging_writes_in_the_order_logged(logged) -> None:
-    logger, handler, stream = logged
-    for number in range(300):
-        if number % 3:
-            log_quickly(logger, logging.INFO, "identify widget=%r outcome=ok n=%d", "wid", number)
-        else:
-            logger.info("identify widget=%r outcome=ok n=%d", "wid", number)
-    handler.flush()
-    assert stream.getvalue().splitlines() == [
-        f"INFO tests.logs identify widget='wid' outcome=ok n={number}" for number in range(300)]
-    assert stream.writers == {"log-writer"}
 
 
 def test_a_quick_line_reaches_a_handler_the_thread_does_not_write_at_once(logged) -> None:
